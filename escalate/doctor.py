@@ -1,0 +1,38 @@
+"""``escalate doctor``: what works on this machine, each with what to do when it does not."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from escalate.console import Console
+
+
+def run_checks(console: Console) -> Iterator[tuple[bool, str]]:
+    """Yield (ok, line) per check; never raises."""
+    from escalate.identity import get_email
+    from escalate.store import paths
+
+    p = paths(console.env)
+    yield True, f"data folder {p.data}"
+    lookup = get_email()
+    if lookup.problem is None:
+        yield True, "keyring usable" + (" (email stored)" if lookup.email else "")
+    else:
+        yield False, f"keyring: {lookup.problem.message} — {lookup.problem.hint}"
+    try:
+        from escalate.screenshot import preflight
+
+        preflight(console.env)
+        yield True, "screen capture available"
+    except ImportError:
+        yield False, "screen capture module missing"
+    except Exception as exc:
+        yield False, f"screen capture: {exc}"
+    try:
+        import typst  # noqa: F401
+
+        yield True, "PDF engine (typst) installed"
+    except ImportError:
+        yield False, "PDF engine missing: pip install typst"

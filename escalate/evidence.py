@@ -1,0 +1,103 @@
+"""Evidence steps of ``new``: the screenshot and the HAR file.
+
+Each step records its outcome on the report; a failure becomes a note and the rest of the
+bundle is still written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from escalate.errors import CaptureError, EscalateError
+from escalate.model import Report, ScreenshotInfo
+
+if TYPE_CHECKING:
+    from escalate.console import Console
+    from escalate.flow import NewOptions
+
+Notify = Callable[[str], None]
+CAPTURE, ATTACH, SKIP = "Capture the screen now", "Attach an image file", "No screenshot"
+
+
+def _mode(opts: NewOptions, prompter: Any) -> str:
+    if opts.screenshot_file is not None:
+        return ATTACH
+    if opts.screenshot is False:
+        return SKIP
+    if opts.screenshot is None and prompter is not None:
+        return str(prompter.choose("Screenshot of the error?", [CAPTURE, ATTACH, SKIP], CAPTURE))
+    return CAPTURE
+
+
+def attach_screenshot(console: Console, opts: NewOptions, report: Report,
+                      files: dict[str, bytes], prompter: Any, notify: Notify) -> None:
+    """Capture or attach the screenshot; on failure record why and go on."""
+    mode = _mode(opts, prompter)
+    if mode == SKIP:
+        return
+    try:
+        from escalate import screenshot as S
+
+        boxes = [_region(S, b, "--redact") for b in opts.redact_boxes]
+        if mode == ATTACH:
+            path = opts.screenshot_file
+            if path is None:
+                from pathlib import Path
+
+                path = Path(prompter.path("Image file to attach (PNG or JPEG)")).expanduser()
+            shot = S.load_image_file(path, redact=boxes)
+        else:
+            region = _region(S, opts.region, "--region") if opts.region else None
+
+            def countdown(n: int) -> None:
+                notify(f"capturing in {n}…")
+
+            shot = S.capture(monitor=opts.monitor, all_monitors=opts.all_monitors, region=region,
+                             delay=opts.delay, countdown=countdown, redact=boxes,
+                             env=console.env)
+    except CaptureError as exc:
+        report.screenshot_problem = exc.message
+        notify(f"screenshot skipped: {exc.message}" + (f" — {exc.hint}" if exc.hint else ""))
+        return
+    name = "screenshot.png" if shot.format == "png" else "screenshot.jpg"
+    files[name] = shot.png
+    if shot.note:
+        notify(f"screenshot: {shot.note}")
+    report.screenshot = ScreenshotInfo(
+        source=shot.source, width=shot.width, height=shot.height, format=shot.format,
+        redacted_regions=shot.redacted_regions, note=shot.note,
+    )
+
+
+def _region(S: Any, text: str, flag: str) -> Any:
+    try:
+        return S.Region.parse(text)
+    except ValueError as exc:
+        raise CaptureError(f"{flag} {text!r}: {exc}", "give X,Y,W,H in pixels, e.g. 0,0,800,600") from None
+
+
+def attach_har(opts: NewOptions, report: Report, answers: dict[str, Any],
+               files: dict[str, bytes], notify: Notify) -> None:
+    """Sanitise the HAR into the bundle and pre-fill request ids and failing requests."""
+    if opts.har is None:
+        return
+    import tempfile
+    from pathlib import Path
+
+    from escalate.har import sanitize_har
+    from escalate.redact import Redactor
+
+    with tempfile.TemporaryDirectory(prefix="escalate-har-") as tmp:
+        out = Path(tmp) / "sanitized.har"
+        try:
+            summary = sanitize_har(opts.har, out, Redactor(reporter_email=str(report.email)))
+        except EscalateError as exc:
+            notify(f"HAR skipped: {exc.message}")
+            return
+        files["sanitized.har"] = out.read_bytes()
+    report.failed_requests = list(summary.failed)
+    known = list(report.request_ids)
+    report.request_ids = known + [r for r in summary.request_ids if r not in known]
+    notify(f"HAR: {summary.entries} requests, {len(summary.failed)} failing, "
+           f"{len(summary.request_ids)} request id(s)")

@@ -1,0 +1,366 @@
+"""``escalate new`` end to end: answers → evidence → redaction → review → render → bundle.
+
+This is the core of the product; it talks to the world only through the injected
+:class:`~escalate.console.Console` and a ``notify`` callback, and returns what it wrote.
+Each optional step (screenshot, HAR, status, PDF) degrades to a recorded note, never a
+lost report.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from escalate import __version__
+from escalate import answers as A
+from escalate.bundle import Bundle, write_bundle
+from escalate.console import Console
+from escalate.errors import EscalateError, InvalidAnswer
+from escalate.fsio import atomic_write, private_dir
+from escalate.model import (
+    Environment, Evidence, OccurredAt, RedactionSummary, Report, ScreenshotInfo, StatusSnapshot,
+    TemplateRef,
+)
+from escalate.questions import Defaults, Question, core_questions, fill
+from escalate.store import Draft, DraftStore, ReportStore, load_settings, new_report_id, paths
+from escalate.templates import DEFAULT_TEMPLATE, Template, load_template, search_path
+
+Notify = Callable[[str], None]
+FORMATS = frozenset({"md", "pdf", "json"})
+
+
+@dataclass
+class NewOptions:
+    """What the command line asked for (parsed, not yet validated against the world)."""
+
+    template: str | None = None
+    template_dirs: list[Path] = field(default_factory=list)
+    answers_file: Path | None = None
+    sets: dict[str, str] = field(default_factory=dict)
+    error_file: Path | None = None
+    screenshot: bool | None = None
+    screenshot_file: Path | None = None
+    monitor: int | None = None
+    all_monitors: bool = False
+    region: str | None = None
+    delay: float = 0.0
+    redact_boxes: list[str] = field(default_factory=list)
+    har: Path | None = None
+    out: Path | None = None
+    formats: frozenset[str] = frozenset({"md", "pdf", "json"})
+    make_zip: bool = False
+    yes: bool = False
+    resume: bool = False
+    status: bool | None = None
+    redact: bool = True
+
+
+@dataclass
+class NewResult:
+    """The finished report and where its bundle went."""
+
+    report: Report
+    bundle: Bundle
+    markdown: str
+    notes: list[str]
+
+
+def template_search(console: Console, extra: list[Path]) -> list[tuple[Path, str]]:
+    """The template search path for this user."""
+    p = paths(console.env)
+    team = [Path(d) for d in load_settings(p).get("template_dirs", [])]
+    return search_path(p.user_templates, team, extra, console.env)
+
+
+def gather_answers(console: Console, opts: NewOptions, draft: Draft | None) -> dict[str, Any]:
+    """Merge answer sources, lowest precedence first: draft, answers file, --set."""
+    merged: dict[str, Any] = dict(draft.answers) if draft else {}
+    if opts.answers_file is not None:
+        merged.update(A.load_answers_file(opts.answers_file))
+    if opts.error_file is not None:
+        try:
+            merged["error_text"] = opts.error_file.read_bytes().decode("utf-8", errors="replace")
+        except OSError as exc:
+            raise InvalidAnswer("error_text", f"cannot read {opts.error_file}: {exc.strerror}") from None
+    merged.update(opts.sets)
+    return merged
+
+
+def run_new(console: Console, opts: NewOptions, notify: Notify) -> NewResult:
+    """Ask, collect, scrub, review, render and write one report."""
+    bad = set(opts.formats) - FORMATS
+    if bad:
+        raise InvalidAnswer("--format", f"unknown format(s) {', '.join(sorted(bad))}",
+                            "use a comma list of md, pdf, json")
+    p = paths(console.env)
+    drafts = DraftStore(p)
+    draft = drafts.latest() if opts.resume else None
+    if opts.resume and draft is None:
+        notify("no draft to resume; starting a new report")
+    answers = gather_answers(console, opts, draft)
+    template = load_template(
+        str(answers.pop("template", None) or opts.template or (draft.template if draft else None)
+            or DEFAULT_TEMPLATE),
+        template_search(console, opts.template_dirs),
+    )
+    if opts.template and opts.template != template.name:  # --template beats the file
+        template = load_template(opts.template, template_search(console, opts.template_dirs))
+    answers.pop("template_version", None)
+    for key, value in template.manifest.defaults.items():
+        answers.setdefault(key, value)
+    now = console.clock()
+    status_box = _start_status(console, opts)
+    env = _environment(notify)
+    interactive = console.is_interactive and not opts.yes
+    draft = draft or Draft(new_report_id(now), template.name, {}, now.isoformat())
+    draft.template = template.name
+
+    def save(key: str, value: Any) -> None:
+        draft.answers = {**draft.answers, **answers, key: value}
+        drafts.save(draft)
+
+    defaults = Defaults(
+        now=now,
+        timezone=env.timezone or "UTC",
+        platform=env.platform_display,
+        browser=_default_browser(env),
+        email=None if "email" in answers else _stored_email(notify),
+    )
+    questions = _questions(template)
+    prompter = console.prompter() if interactive else None
+    if interactive:
+        drafts.save(draft)
+    fill(questions, answers, defaults, prompter, on_answer=save)
+    report = build_report(draft.id, now, answers, template, env, questions)
+    notes: list[str] = []
+    files: dict[str, bytes] = {}
+    from escalate.evidence import attach_har, attach_screenshot
+
+    attach_screenshot(console, opts, report, files, prompter, notify)
+    attach_har(opts, report, answers, files, notify)
+    report.status = _finish_status(status_box)
+    mapping = _redact(report, opts.redact)
+    from escalate.render.markdown import render_markdown
+
+    _describe_evidence(report, files, opts)
+    markdown = render_markdown(report, template)
+    if prompter is not None and not _review(prompter, markdown, report, notify):
+        from escalate.errors import Interrupted
+
+        raise Interrupted("stopped before writing; your answers are kept in the draft")
+    bundle = _write(console, opts, report, template, markdown, files, answers, mapping, notify)
+    drafts.discard(draft.id)
+    return NewResult(report, bundle, markdown, notes)
+
+
+def _questions(template: Template) -> list[Question]:
+    steps = [s.label for s in template.manifest.steps]
+    core = core_questions(steps) if steps else core_questions()
+    return [*core, *template.manifest.questions]
+
+
+def _environment(notify: Notify) -> Environment:
+    try:
+        from escalate.environment import collect
+
+        return collect()
+    except Exception as exc:  # a collector bug must not cost the report
+        notify(f"could not detect the environment ({type(exc).__name__}); asking instead")
+        return Environment()
+
+
+def _default_browser(env: Environment) -> str | None:
+    if env.desktop_app is not None and not env.browsers:
+        return env.desktop_app.display
+    if env.default_browser:
+        for b in env.browsers:
+            if b.name.lower() in env.default_browser.lower():
+                return b.display
+        return env.default_browser
+    return env.browsers[0].display if env.browsers else None
+
+
+def _stored_email(notify: Notify) -> str | None:
+    from escalate.identity import get_email
+
+    lookup = get_email()
+    if lookup.problem is not None:
+        notify(f"{lookup.problem.message}; {lookup.problem.hint}")
+    return lookup.email
+
+
+def build_report(
+    report_id: str, now: datetime, answers: dict[str, Any], template: Template,
+    env: Environment, questions: list[Question],
+) -> Report:
+    """Assemble the validated :class:`Report` from normalised answers."""
+    tz = str(answers["timezone"])
+    when = datetime.fromisoformat(str(answers["occurred_at"]))
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=ZoneInfo(tz))
+    local = when.astimezone(ZoneInfo(tz))
+    core = {q.key for q in core_questions()}
+    extra = {q.key: answers.get(q.key) for q in questions if q.key not in core}
+    for key, value in answers.items():  # presets and --set keys without a question
+        if key not in core and key not in extra and isinstance(value, str | bool | list):
+            extra[key] = value
+    return Report(
+        id=report_id,
+        created_at=now,
+        tool_version=__version__,
+        template=TemplateRef(name=template.name, version=template.version),
+        email=answers["email"],
+        occurred_at=OccurredAt(local=local, timezone=tz, utc=local.astimezone(ZoneInfo("UTC"))),
+        platform=str(answers["platform"]),
+        browser=answers.get("browser") or None,
+        request_ids=list(answers.get("request_id") or []),
+        error_text=str(answers["error_text"]),
+        scope=answers["scope"],
+        steps_tried=list(answers.get("steps_tried") or []),
+        summary=str(answers["summary"]),
+        environment=env,
+        extra=extra,
+    )
+
+
+def _start_status(console: Console, opts: NewOptions) -> dict[str, Any] | None:
+    if opts.status is False or (opts.status is None and console.offline):
+        return None
+    box: dict[str, Any] = {}
+    url = console.env.get("ESCALATE_STATUS_URL")
+
+    def run() -> None:
+        from escalate.status import fetch_status
+
+        box["snapshot"] = fetch_status(url) if url else fetch_status()
+
+    box["thread"] = threading.Thread(target=run, name="status", daemon=True)
+    box["thread"].start()
+    return box
+
+
+def _finish_status(box: dict[str, Any] | None) -> StatusSnapshot | None:
+    if box is None:
+        return None
+    box["thread"].join(5.0)
+    snap = box.get("snapshot")
+    return snap if isinstance(snap, StatusSnapshot) else None
+
+
+def _redact(report: Report, enabled: bool) -> dict[str, str]:
+    if not enabled:
+        report.redaction = RedactionSummary(enabled=False)
+        return {}
+    from escalate.redact import Redactor
+
+    r = Redactor(reporter_email=str(report.email))
+    report.error_text = r.redact(report.error_text).text
+    report.summary = r.redact(report.summary).text
+    report.steps_tried = [r.redact(s).text for s in report.steps_tried]
+    report.extra = {
+        k: (r.redact(v).text if isinstance(v, str) else
+            [r.redact(i).text for i in v] if isinstance(v, list) else v)
+        for k, v in report.extra.items()
+    }
+    report.redaction = RedactionSummary(enabled=True, counts=dict(r.counts))
+    return dict(r.mapping)
+
+
+def _describe_evidence(report: Report, files: dict[str, bytes], opts: NewOptions) -> None:
+    evidence: list[Evidence] = []
+    shot = report.screenshot
+    for name in files:
+        if name.startswith("screenshot.") and shot is not None:
+            evidence.append(Evidence(name=name, description=_shot_text(report, shot)))
+        elif name == "sanitized.har":
+            n = len(report.failed_requests)
+            evidence.append(Evidence(
+                name=name,
+                description=f"{n} failing request(s); cookies, tokens and bodies removed",
+            ))
+    if "pdf" in opts.formats:
+        evidence.append(Evidence(name="submission.pdf",
+                                 description="this submission as a PDF (report.json embedded)"))
+    evidence.append(Evidence(name="report.json",
+                             description="the same report, machine-readable"))
+    report.evidence = evidence
+
+
+def _shot_text(report: Report, shot: ScreenshotInfo) -> str:
+    what = "screen capture" if shot.source == "capture" else "attached image"
+    text = f"{what}, {shot.width}×{shot.height}"
+    if shot.redacted_regions:
+        text += f", {shot.redacted_regions} region(s) blacked out"
+    if shot.note:
+        text += f" ({shot.note})"
+    return text
+
+
+def _review(prompter: Any, markdown: str, report: Report, notify: Notify) -> bool:
+    notify("─" * 72)
+    notify(markdown.rstrip())
+    notify("─" * 72)
+    counts = report.redaction.counts
+    if report.redaction.enabled:
+        from escalate.review import redaction_summary
+
+        notify(redaction_summary(counts))
+    return bool(prompter.confirm("Write the bundle with exactly this content?", True))
+
+
+def _write(
+    console: Console, opts: NewOptions, report: Report, template: Template, markdown: str,
+    files: dict[str, bytes], answers: dict[str, Any], mapping: dict[str, str], notify: Notify,
+) -> Bundle:
+    store = ReportStore(paths(console.env))
+    record = store.folder_for(report.id)
+    out = opts.out if opts.out is not None else record
+    report_json = report.model_dump_json(indent=2).encode()
+    payload: dict[str, bytes] = {}
+    if "md" in opts.formats:
+        payload["submission.md"] = markdown.encode()
+    if "json" in opts.formats or "pdf" in opts.formats:
+        payload["report.json"] = report_json
+    payload.update(files)
+    if "pdf" in opts.formats:
+        pdf = _pdf(markdown, report, report_json, files, notify)
+        if pdf is not None:
+            payload["submission.pdf"] = pdf
+    bundle = write_bundle(out, payload, make_zip=opts.make_zip)
+    private_dir(record)
+    if record != out:
+        atomic_write(record / "report.json", report_json)
+    saved = {k: v for k, v in answers.items() if k != "template"}
+    atomic_write(record / "answers.toml",
+                 A.dump_answers_toml(saved, template.name, template.version))
+    atomic_write(record / "bundle.json", json.dumps({"bundle": str(out.resolve())}))
+    if mapping:
+        atomic_write(record / "redaction-map.json", json.dumps(mapping, indent=2, ensure_ascii=False))
+    return bundle
+
+
+def _pdf(markdown: str, report: Report, report_json: bytes, files: dict[str, bytes],
+         notify: Notify) -> bytes | None:
+    try:
+        from escalate.render.pdf import render_pdf
+
+        result = render_pdf(
+            markdown, report_json=report_json, report_id=report.id,
+            generated_at=report.created_at, title=f"ChatGPT support request: {report.summary}",
+            author=str(report.email), images={k: v for k, v in files.items()
+                                              if k.startswith("screenshot.")},
+        )
+    except EscalateError as exc:
+        notify(f"PDF skipped: {exc.message}")
+        return None
+    except Exception as exc:  # the PDF is a convenience; the Markdown bundle still lands
+        notify(f"PDF skipped: {type(exc).__name__}: {exc}")
+        return None
+    data = getattr(result, "data", result)
+    return data if isinstance(data, bytes) else None

@@ -1,0 +1,207 @@
+"""The Report and its parts: one validated shape that every stage reads and returns."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+from escalate.text import clean_text
+
+SCHEMA_VERSION = 1
+
+
+class Scope(StrEnum):
+    """How far the failure reaches; support asks for this first."""
+
+    ONE_CHAT = "one_chat"
+    ALL_CHATS = "all_chats"
+    ONE_BROWSER = "one_browser"
+    ONE_DEVICE = "one_device"
+    EVERY_DEVICE = "every_device"
+
+    @property
+    def label(self) -> str:
+        return _SCOPE_LABELS[self]
+
+
+_SCOPE_LABELS = {
+    Scope.ONE_CHAT: "One chat only",
+    Scope.ALL_CHATS: "All chats",
+    Scope.ONE_BROWSER: "One browser only (others work)",
+    Scope.ONE_DEVICE: "One device only (others work)",
+    Scope.EVERY_DEVICE: "Every device and browser tried",
+}
+
+
+class Strict(BaseModel):
+    """Base for every persisted model: unknown keys are an error, not silently kept."""
+
+    model_config = ConfigDict(extra="forbid", frozen=False, validate_assignment=True)
+
+
+class Browser(Strict):
+    """A browser or app, with its version when known."""
+
+    name: str
+    version: str | None = None
+    path: str | None = None
+
+    @property
+    def display(self) -> str:
+        return f"{self.name} {self.version}" if self.version else self.name
+
+
+class Environment(Strict):
+    """Facts about this machine; anything unknown is None."""
+
+    os_name: str | None = None
+    os_version: str | None = None
+    arch: str | None = None
+    timezone: str | None = None
+    utc_offset: str | None = None
+    locale: str | None = None
+    browsers: list[Browser] = Field(default_factory=list)
+    default_browser: str | None = None
+    desktop_app: Browser | None = None
+    proxy_vars: list[str] = Field(default_factory=list)
+    vpn_interfaces: list[str] = Field(default_factory=list)
+    python: str | None = None
+
+    @property
+    def platform_display(self) -> str | None:
+        parts = [p for p in (self.os_name, self.os_version) if p]
+        if not parts:
+            return None
+        text = " ".join(parts)
+        return f"{text} ({self.arch})" if self.arch else text
+
+
+class OccurredAt(Strict):
+    """When it happened: the reporter's wall clock with its IANA zone, and the UTC instant."""
+
+    local: datetime
+    timezone: str
+    utc: datetime
+
+    @field_validator("local", "utc")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("must carry a UTC offset")
+        return value
+
+
+class Evidence(Strict):
+    """A file in the bundle and what it is for."""
+
+    name: str
+    description: str
+    sha256: str | None = None
+    size: int | None = None
+
+
+class ScreenshotInfo(Strict):
+    """How the screenshot was obtained (never what redacted regions contained)."""
+
+    source: str  # "capture" | "file"
+    width: int
+    height: int
+    format: str = "png"
+    redacted_regions: int = 0
+    note: str | None = None
+
+
+class StatusSnapshot(Strict):
+    """The public status page at report time; failure to fetch is recorded, not raised."""
+
+    url: str
+    checked_at: datetime
+    indicator: str | None = None
+    description: str | None = None
+    incidents: list[str] = Field(default_factory=list)
+    error: str | None = None
+
+
+class FailedRequest(Strict):
+    """A failing request found in a HAR file."""
+
+    method: str
+    url: str
+    status: int
+    started_at: datetime | None = None
+    request_id: str | None = None
+    error: str | None = None
+
+
+class TemplateRef(Strict):
+    """Which template rendered this report."""
+
+    name: str
+    version: str
+
+
+class RedactionSummary(Strict):
+    """What categories were scrubbed and how many of each (never the values)."""
+
+    enabled: bool = True
+    counts: dict[str, int] = Field(default_factory=dict)
+
+
+ExtraValue = str | bool | list[str] | None
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Report(Strict):
+    """Everything support needs, validated."""
+
+    schema_version: int = SCHEMA_VERSION
+    id: str
+    created_at: datetime = Field(default_factory=_utcnow)
+    tool_version: str
+    template: TemplateRef
+    email: EmailStr
+    occurred_at: OccurredAt
+    platform: str
+    browser: str | None = None
+    request_ids: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list)
+    error_text: str
+    scope: Scope
+    steps_tried: list[str] = Field(default_factory=list)
+    summary: str
+    environment: Environment = Field(default_factory=Environment)
+    screenshot: ScreenshotInfo | None = None
+    screenshot_problem: str | None = None
+    status: StatusSnapshot | None = None
+    failed_requests: list[FailedRequest] = Field(default_factory=list)
+    evidence: list[Evidence] = Field(default_factory=list)
+    redaction: RedactionSummary = Field(default_factory=RedactionSummary)
+    extra: dict[str, ExtraValue] = Field(default_factory=dict)
+
+    @field_validator("error_text", "summary")
+    @classmethod
+    def _clean(cls, value: str) -> str:
+        return clean_text(value)
+
+    @field_validator("schema_version")
+    @classmethod
+    def _known_version(cls, value: int) -> int:
+        if value > SCHEMA_VERSION:
+            raise ValueError(
+                f"report schema {value} is newer than this escalate understands "
+                f"({SCHEMA_VERSION}); upgrade escalate"
+            )
+        return value
+
+
+def report_json_schema() -> dict[str, Any]:
+    """The JSON schema of report.json."""
+    schema = Report.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "escalate report"
+    return schema

@@ -1,0 +1,1 @@
+"""Rendering: Markdown from the Jinja template, PDF from that Markdown."""

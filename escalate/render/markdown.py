@@ -1,0 +1,82 @@
+"""Report → plain template context → Markdown through the sandboxed template."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from escalate.model import Report, Scope
+from escalate.questions import Question
+from escalate.templates import Template, render
+
+
+def _fmt(dt: datetime, zone: str) -> str:
+    local = dt.astimezone(ZoneInfo(zone))
+    abbrev = local.tzname() or ""
+    # Zones without a letter abbreviation print "+0530"-style names; the offset says it.
+    label = abbrev if abbrev and not abbrev.lstrip("+-").isdigit() else local.strftime("UTC%z")
+    return f"{local:%Y-%m-%d %H:%M} {label}"
+
+
+def _where(report: Report) -> str:
+    return f"{report.browser} on {report.platform}" if report.browser else report.platform
+
+
+def build_context(
+    report: Report, steps_offered: Sequence[str] = (), extra_questions: Sequence[Question] = ()
+) -> dict[str, Any]:
+    """Plain data only: strings, numbers, booleans, lists and dicts — nothing callable."""
+    occurred = report.occurred_at
+    tried = list(report.steps_tried)
+    steps = [{"label": s, "done": True} for s in tried]
+    steps += [{"label": s, "done": False} for s in steps_offered if s not in tried]
+    status = report.status
+    status_line = None
+    if status is not None:
+        checked = f"{status.checked_at:%H:%M} UTC"
+        status_line = (
+            f"could not check ({status.error})" if status.error
+            else f"{status.description or status.indicator} (checked {checked})"
+        )
+    return {
+        "id": report.id,
+        "email": str(report.email),
+        "summary": report.summary,
+        "error_text": report.error_text,
+        "when_local": _fmt(occurred.utc, occurred.timezone),
+        "when_utc": f"{occurred.utc.astimezone(ZoneInfo('UTC')):%Y-%m-%d %H:%M} UTC",
+        "timezone": occurred.timezone,
+        "platform": report.platform,
+        "browser": report.browser,
+        "where": _where(report),
+        "scope": report.scope.value,
+        "scope_label": Scope(report.scope).label,
+        "request_ids": list(report.request_ids),
+        "steps": steps,
+        "status_line": status_line,
+        "screenshot": report.screenshot.model_dump(mode="json") if report.screenshot else None,
+        "screenshot_problem": report.screenshot_problem,
+        "failed_requests": [r.model_dump(mode="json") for r in report.failed_requests],
+        "attachments": [{"name": e.name, "description": e.description} for e in report.evidence],
+        "environment": report.environment.model_dump(mode="json"),
+        "redaction": report.redaction.model_dump(mode="json"),
+        "extra": dict(report.extra),
+        "extra_fields": [
+            {"key": q.key, "label": q.prompt, "value": report.extra.get(q.key)}
+            for q in extra_questions
+            if report.extra.get(q.key) not in (None, "", [])
+        ],
+        "tool_version": report.tool_version,
+        "template_name": report.template.name,
+        "template_version": report.template.version,
+        "created_utc": f"{report.created_at:%Y-%m-%d %H:%M} UTC",
+    }
+
+
+def render_markdown(report: Report, template: Template) -> str:
+    """The submission Markdown for ``report``."""
+    steps = [s.label for s in template.manifest.steps]
+    context = build_context(report, steps, template.manifest.questions)
+    return render(template, context)

@@ -40,8 +40,11 @@ _RELATIVE = re.compile(
     r"\s+ago",
     re.IGNORECASE,
 )
-_CLOCK = re.compile(r"(?:(?P<day>today|yesterday)\s+(?:at\s+)?)?(?P<h>\d{1,2}):(?P<m>\d{2})"
-                    r"(?::(?P<s>\d{2}))?\s*(?P<ampm>[ap]\.?m\.?)?", re.IGNORECASE)
+_CLOCK = re.compile(
+    r"(?:(?P<day>today|yesterday)\s+(?:at\s+)?)?(?P<h>\d{1,2}):(?P<m>\d{2})"
+    r"(?::(?P<s>\d{2}))?\s*(?P<ampm>[ap]\.?m\.?)?",
+    re.IGNORECASE,
+)
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
@@ -56,7 +59,8 @@ def parse_email(raw: object) -> str:
     except ValidationError as exc:
         reason = exc.errors()[0]["msg"].removeprefix("value is not a valid email address: ")
         raise InvalidAnswer(
-            "email", f"{text!r} is not a valid email address ({reason})",
+            "email",
+            f"{text!r} is not a valid email address ({reason})",
             "type the address you sign in to ChatGPT with, e.g. name@example.com",
         ) from None
 
@@ -70,7 +74,8 @@ def parse_timezone(raw: object) -> str:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidAnswer(
-            "timezone", f"unknown timezone {name!r}",
+            "timezone",
+            f"unknown timezone {name!r}",
             "use an IANA name such as Europe/Berlin, America/New_York or Asia/Kolkata",
         ) from None
     return name
@@ -88,13 +93,15 @@ def parse_occurred_at(raw: object, now: datetime, tz: str) -> str:
     when = _parse_when(text, local_now)
     if when is None:
         raise InvalidAnswer(
-            "occurred_at", f"cannot read {text!r} as a time",
+            "occurred_at",
+            f"cannot read {text!r} as a time",
             "type e.g. 2026-11-20 14:32, 14:32, yesterday 9:05, 10 minutes ago, or now",
         )
     aware = when if when.tzinfo else when.replace(tzinfo=zone)
     if aware > local_now + timedelta(minutes=5):
         raise InvalidAnswer(
-            "occurred_at", f"{text!r} is in the future ({aware:%Y-%m-%d %H:%M})",
+            "occurred_at",
+            f"{text!r} is in the future ({aware:%Y-%m-%d %H:%M})",
             "give the time the error happened",
         )
     return when.isoformat(timespec="seconds")
@@ -152,7 +159,8 @@ def parse_request_ids(raw: object) -> list[str]:
             continue
         if not _REQUEST_ID.fullmatch(value):
             raise InvalidAnswer(
-                "request_id", f"{value[:60]!r} does not look like a request id",
+                "request_id",
+                f"{value[:60]!r} does not look like a request id",
                 "copy it from the error or the x-request-id header, e.g. req_4f8a9c1e…; "
                 "leave empty if you have none",
             )
@@ -182,7 +190,8 @@ def parse_error_text(raw: object) -> str:
     value = clean_text(str(raw)).strip("\n")
     if not value.strip():
         raise InvalidAnswer(
-            "error_text", "cannot be empty",
+            "error_text",
+            "cannot be empty",
             "paste the exact error message as shown, e.g. 'Code interpreter session expired'",
         )
     if len(value) > MAX_ERROR_TEXT:

@@ -19,8 +19,14 @@ from escalate.fsio import atomic_write, fresh_dir
 SUMS = "SHA256SUMS"
 _SUM_LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
 # Fixed order so the sums file and the zip are the same for the same content.
-ORDER = ("submission.md", "submission.pdf", "report.json", "screenshot.png", "screenshot.jpg",
-         "sanitized.har")
+ORDER = (
+    "submission.md",
+    "submission.pdf",
+    "report.json",
+    "screenshot.png",
+    "screenshot.jpg",
+    "sanitized.har",
+)
 
 
 @dataclass(frozen=True)
@@ -116,7 +122,8 @@ def verify(folder: Path) -> VerifyResult:
         else:
             ok.append(name)
     unlisted = sorted(
-        p.name for p in folder.iterdir()
+        p.name
+        for p in folder.iterdir()
         if p.name not in listed and p.name != SUMS and not p.name.startswith(".")
     )
     return VerifyResult(ok, bad, missing, unlisted)

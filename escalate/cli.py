@@ -42,9 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="escalate",
         description="Turn a ChatGPT failure into a complete, private, paste-ready support "
-                    "submission.",
+        "submission.",
         epilog="Exit codes: 0 ok, 1 bad input or failed step, 2 usage, 130 interrupted "
-               "(draft kept). Docs: docs/user-guide.md",
+        "(draft kept). Docs: docs/user-guide.md",
     )
     parser.add_argument("--version", action="version", version=f"escalate {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
@@ -85,9 +85,28 @@ def build_parser() -> argparse.ArgumentParser:
     tpl_sub.add_parser("list", help="every template and where it comes from")
     tpl_show = tpl_sub.add_parser("show", help="a template's manifest and questions")
     tpl_show.add_argument("name")
-    for p in (tpl, tpl_show):
-        p.add_argument("--template-dir", type=Path, action="append", default=[],
-                       help="also search this folder (highest precedence)")
+    tpl_new = tpl_sub.add_parser("new", help="create a template that extends another")
+    tpl_new.add_argument("name")
+    tpl_new.add_argument("--extends", default="openai-support", metavar="NAME")
+    tpl_new.add_argument(
+        "--dir",
+        type=Path,
+        metavar="DIR",
+        help="where to create it (default: your user templates folder)",
+    )
+    tpl_check = tpl_sub.add_parser("check", help="lint a template folder; problems as file:line")
+    tpl_check.add_argument("path", type=Path)
+    tpl_add = tpl_sub.add_parser("add", help="add a team template repository (git+URL) or folder")
+    tpl_add.add_argument("source", metavar="git+URL|DIR")
+    tpl_sub.add_parser("update", help="pull every team template repository")
+    for p in (tpl, tpl_show, tpl_new, tpl_check, tpl_add):
+        p.add_argument(
+            "--template-dir",
+            type=Path,
+            action="append",
+            default=[],
+            help="also search this folder (highest precedence)",
+        )
 
     sub.add_parser("doctor", help="check what works on this machine (display, keyring, PDF)")
     return parser
@@ -95,44 +114,110 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_new_options(p: argparse.ArgumentParser, include_answers: bool = True) -> None:
     p.add_argument("--template", metavar="NAME", help="template to use (default openai-support)")
-    p.add_argument("--template-dir", type=Path, action="append", default=[], metavar="DIR",
-                   help="also search this folder for templates (highest precedence)")
+    p.add_argument(
+        "--template-dir",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="also search this folder for templates (highest precedence)",
+    )
     if include_answers:
-        p.add_argument("--answers", type=Path, metavar="FILE",
-                       help="answers from a TOML or JSON file (keys as in the docs)")
+        p.add_argument(
+            "--answers",
+            type=Path,
+            metavar="FILE",
+            help="answers from a TOML or JSON file (keys as in the docs)",
+        )
         p.add_argument("--resume", action="store_true", help="continue the last unfinished draft")
-    p.add_argument("--set", dest="sets", type=_key_value, action="append", default=[],
-                   metavar="KEY=VALUE", help="give one answer (repeatable)")
-    p.add_argument("--error-file", type=Path, metavar="FILE",
-                   help="read the exact error text from a file")
+    p.add_argument(
+        "--set",
+        dest="sets",
+        type=_key_value,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="give one answer (repeatable)",
+    )
+    p.add_argument(
+        "--error-file", type=Path, metavar="FILE", help="read the exact error text from a file"
+    )
     shot = p.add_mutually_exclusive_group()
-    shot.add_argument("--screenshot", dest="screenshot", action="store_true", default=None,
-                      help="capture the screen (default on a terminal: ask)")
-    shot.add_argument("--no-screenshot", dest="screenshot", action="store_false",
-                      help="no screenshot")
-    shot.add_argument("--screenshot-file", type=Path, metavar="PATH",
-                      help="attach this PNG/JPEG instead of capturing")
+    shot.add_argument(
+        "--screenshot",
+        dest="screenshot",
+        action="store_true",
+        default=None,
+        help="capture the screen (default on a terminal: ask)",
+    )
+    shot.add_argument(
+        "--no-screenshot", dest="screenshot", action="store_false", help="no screenshot"
+    )
+    shot.add_argument(
+        "--screenshot-file",
+        type=Path,
+        metavar="PATH",
+        help="attach this PNG/JPEG instead of capturing",
+    )
     p.add_argument("--monitor", type=int, metavar="N", help="monitor to capture (1 = primary)")
-    p.add_argument("--all", dest="all_monitors", action="store_true",
-                   help="capture all monitors as one image")
+    p.add_argument(
+        "--all", dest="all_monitors", action="store_true", help="capture all monitors as one image"
+    )
     p.add_argument("--region", metavar="X,Y,W,H", help="capture only this region")
-    p.add_argument("--delay", type=float, default=0.0, metavar="S",
-                   help="wait S seconds (with a countdown) before capturing")
-    p.add_argument("--redact", dest="redact_boxes", action="append", default=[],
-                   metavar="X,Y,W,H", help="black out this region of the screenshot (repeatable)")
-    p.add_argument("--har", type=Path, metavar="FILE",
-                   help="HAR file: sanitised into the bundle, request IDs extracted")
-    p.add_argument("--out", type=Path, metavar="DIR",
-                   help="write the bundle here (a new folder; default: the report's data folder)")
-    p.add_argument("--format", type=_formats, default=frozenset({"md", "pdf", "json"}),
-                   metavar="md,pdf,json", help="what to render (default all three)")
+    p.add_argument(
+        "--delay",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="wait S seconds (with a countdown) before capturing",
+    )
+    p.add_argument(
+        "--redact",
+        dest="redact_boxes",
+        action="append",
+        default=[],
+        metavar="X,Y,W,H",
+        help="black out this region of the screenshot (repeatable)",
+    )
+    p.add_argument(
+        "--har",
+        type=Path,
+        metavar="FILE",
+        help="HAR file: sanitised into the bundle, request IDs extracted",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="write the bundle here (a new folder; default: the report's data folder)",
+    )
+    p.add_argument(
+        "--format",
+        type=_formats,
+        default=frozenset({"md", "pdf", "json"}),
+        metavar="md,pdf,json",
+        help="what to render (default all three)",
+    )
     p.add_argument("--zip", dest="make_zip", action="store_true", help="also write DIR.zip")
-    p.add_argument("--yes", "-y", action="store_true",
-                   help="accept the review and defaults: no prompt at all with --answers/--set")
-    p.add_argument("--no-status", dest="status", action="store_false", default=None,
-                   help="do not check the status page")
-    p.add_argument("--no-redact", dest="redact", action="store_false",
-                   help="keep secrets and other people's data (recorded in the report)")
+    p.add_argument(
+        "--yes",
+        "-y",
+        action="store_true",
+        help="accept the review and defaults: no prompt at all with --answers/--set",
+    )
+    p.add_argument(
+        "--no-status",
+        dest="status",
+        action="store_false",
+        default=None,
+        help="do not check the status page",
+    )
+    p.add_argument(
+        "--no-redact",
+        dest="redact",
+        action="store_false",
+        help="keep secrets and other people's data (recorded in the report)",
+    )
 
 
 # --- command handlers ---------------------------------------------------------------------
@@ -210,7 +295,7 @@ def _cmd_verify(console: Console, args: argparse.Namespace) -> int:
 
 
 def _cmd_list(console: Console, args: argparse.Namespace) -> int:
-    from escalate.report_view import list_lines, list_json
+    from escalate.report_view import list_json, list_lines
     from escalate.store import ReportStore, paths
 
     reports = ReportStore(paths(console.env)).all()

@@ -84,7 +84,8 @@ class TerminalPrompter:
             picked = set(default or [])
             items = [questionary.Choice(c, checked=c in picked) for c in question.choices]
             return questionary.checkbox(
-                question.prompt, choices=items,
+                question.prompt,
+                choices=items,
                 instruction="(space to tick, enter to go on)",
             ).unsafe_ask()
         if question.type == "bool":
@@ -111,8 +112,9 @@ class TerminalPrompter:
         session: PromptSession[str] = PromptSession(
             multiline=True, key_bindings=bindings, enable_open_in_editor=True
         )
-        text = session.prompt("  ", default=str(default or ""),
-                              prompt_continuation=lambda width, n, soft: "  ")
+        text = session.prompt(
+            "  ", default=str(default or ""), prompt_continuation=lambda width, n, soft: "  "
+        )
         return text.rstrip("\n")
 
     def confirm(self, message: str, default: bool = True) -> bool:

@@ -30,8 +30,14 @@ def _mode(opts: NewOptions, prompter: Any) -> str:
     return CAPTURE
 
 
-def attach_screenshot(console: Console, opts: NewOptions, report: Report,
-                      files: dict[str, bytes], prompter: Any, notify: Notify) -> None:
+def attach_screenshot(
+    console: Console,
+    opts: NewOptions,
+    report: Report,
+    files: dict[str, bytes],
+    prompter: Any,
+    notify: Notify,
+) -> None:
     """Capture or attach the screenshot; on failure record why and go on."""
     mode = _mode(opts, prompter)
     if mode == SKIP:
@@ -53,9 +59,15 @@ def attach_screenshot(console: Console, opts: NewOptions, report: Report,
             def countdown(n: int) -> None:
                 notify(f"capturing in {n}…")
 
-            shot = S.capture(monitor=opts.monitor, all_monitors=opts.all_monitors, region=region,
-                             delay=opts.delay, countdown=countdown, redact=boxes,
-                             env=console.env)
+            shot = S.capture(
+                monitor=opts.monitor,
+                all_monitors=opts.all_monitors,
+                region=region,
+                delay=opts.delay,
+                countdown=countdown,
+                redact=boxes,
+                env=console.env,
+            )
     except CaptureError as exc:
         report.screenshot_problem = exc.message
         notify(f"screenshot skipped: {exc.message}" + (f" — {exc.hint}" if exc.hint else ""))
@@ -65,8 +77,12 @@ def attach_screenshot(console: Console, opts: NewOptions, report: Report,
     if shot.note:
         notify(f"screenshot: {shot.note}")
     report.screenshot = ScreenshotInfo(
-        source=shot.source, width=shot.width, height=shot.height, format=shot.format,
-        redacted_regions=shot.redacted_regions, note=shot.note,
+        source=shot.source,
+        width=shot.width,
+        height=shot.height,
+        format=shot.format,
+        redacted_regions=shot.redacted_regions,
+        note=shot.note,
     )
 
 
@@ -74,11 +90,18 @@ def _region(S: Any, text: str, flag: str) -> Any:
     try:
         return S.Region.parse(text)
     except ValueError as exc:
-        raise CaptureError(f"{flag} {text!r}: {exc}", "give X,Y,W,H in pixels, e.g. 0,0,800,600") from None
+        raise CaptureError(
+            f"{flag} {text!r}: {exc}", "give X,Y,W,H in pixels, e.g. 0,0,800,600"
+        ) from None
 
 
-def attach_har(opts: NewOptions, report: Report, answers: dict[str, Any],
-               files: dict[str, bytes], notify: Notify) -> None:
+def attach_har(
+    opts: NewOptions,
+    report: Report,
+    answers: dict[str, Any],
+    files: dict[str, bytes],
+    notify: Notify,
+) -> None:
     """Sanitise the HAR into the bundle and pre-fill request ids and failing requests."""
     if opts.har is None:
         return
@@ -99,5 +122,7 @@ def attach_har(opts: NewOptions, report: Report, answers: dict[str, Any],
     report.failed_requests = list(summary.failed)
     known = list(report.request_ids)
     report.request_ids = known + [r for r in summary.request_ids if r not in known]
-    notify(f"HAR: {summary.entries} requests, {len(summary.failed)} failing, "
-           f"{len(summary.request_ids)} request id(s)")
+    notify(
+        f"HAR: {summary.entries} requests, {len(summary.failed)} failing, "
+        f"{len(summary.request_ids)} request id(s)"
+    )

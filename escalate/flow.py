@@ -24,7 +24,13 @@ from escalate.console import Console
 from escalate.errors import EscalateError, InvalidAnswer
 from escalate.fsio import atomic_write, private_dir
 from escalate.model import (
-    Environment, Evidence, OccurredAt, RedactionSummary, Report, ScreenshotInfo, StatusSnapshot,
+    Environment,
+    Evidence,
+    OccurredAt,
+    RedactionSummary,
+    Report,
+    ScreenshotInfo,
+    StatusSnapshot,
     TemplateRef,
 )
 from escalate.questions import Defaults, Question, core_questions, fill
@@ -87,7 +93,9 @@ def gather_answers(console: Console, opts: NewOptions, draft: Draft | None) -> d
         try:
             merged["error_text"] = opts.error_file.read_bytes().decode("utf-8", errors="replace")
         except OSError as exc:
-            raise InvalidAnswer("error_text", f"cannot read {opts.error_file}: {exc.strerror}") from None
+            raise InvalidAnswer(
+                "error_text", f"cannot read {opts.error_file}: {exc.strerror}"
+            ) from None
     merged.update(opts.sets)
     return merged
 
@@ -96,8 +104,11 @@ def run_new(console: Console, opts: NewOptions, notify: Notify) -> NewResult:
     """Ask, collect, scrub, review, render and write one report."""
     bad = set(opts.formats) - FORMATS
     if bad:
-        raise InvalidAnswer("--format", f"unknown format(s) {', '.join(sorted(bad))}",
-                            "use a comma list of md, pdf, json")
+        raise InvalidAnswer(
+            "--format",
+            f"unknown format(s) {', '.join(sorted(bad))}",
+            "use a comma list of md, pdf, json",
+        )
     p = paths(console.env)
     drafts = DraftStore(p)
     draft = drafts.latest() if opts.resume else None
@@ -105,8 +116,12 @@ def run_new(console: Console, opts: NewOptions, notify: Notify) -> NewResult:
         notify("no draft to resume; starting a new report")
     answers = gather_answers(console, opts, draft)
     template = load_template(
-        str(answers.pop("template", None) or opts.template or (draft.template if draft else None)
-            or DEFAULT_TEMPLATE),
+        str(
+            answers.pop("template", None)
+            or opts.template
+            or (draft.template if draft else None)
+            or DEFAULT_TEMPLATE
+        ),
         template_search(console, opts.template_dirs),
     )
     if opts.template and opts.template != template.name:  # --template beats the file
@@ -196,8 +211,12 @@ def _stored_email(notify: Notify) -> str | None:
 
 
 def build_report(
-    report_id: str, now: datetime, answers: dict[str, Any], template: Template,
-    env: Environment, questions: list[Question],
+    report_id: str,
+    now: datetime,
+    answers: dict[str, Any],
+    template: Template,
+    env: Environment,
+    questions: list[Question],
 ) -> Report:
     """Assemble the validated :class:`Report` from normalised answers."""
     tz = str(answers["timezone"])
@@ -264,8 +283,13 @@ def _redact(report: Report, enabled: bool) -> dict[str, str]:
     report.summary = r.redact(report.summary).text
     report.steps_tried = [r.redact(s).text for s in report.steps_tried]
     report.extra = {
-        k: (r.redact(v).text if isinstance(v, str) else
-            [r.redact(i).text for i in v] if isinstance(v, list) else v)
+        k: (
+            r.redact(v).text
+            if isinstance(v, str)
+            else [r.redact(i).text for i in v]
+            if isinstance(v, list)
+            else v
+        )
         for k, v in report.extra.items()
     }
     report.redaction = RedactionSummary(enabled=True, counts=dict(r.counts))
@@ -280,15 +304,19 @@ def _describe_evidence(report: Report, files: dict[str, bytes], opts: NewOptions
             evidence.append(Evidence(name=name, description=_shot_text(report, shot)))
         elif name == "sanitized.har":
             n = len(report.failed_requests)
-            evidence.append(Evidence(
-                name=name,
-                description=f"{n} failing request(s); cookies, tokens and bodies removed",
-            ))
+            evidence.append(
+                Evidence(
+                    name=name,
+                    description=f"{n} failing request(s); cookies, tokens and bodies removed",
+                )
+            )
     if "pdf" in opts.formats:
-        evidence.append(Evidence(name="submission.pdf",
-                                 description="this submission as a PDF (report.json embedded)"))
-    evidence.append(Evidence(name="report.json",
-                             description="the same report, machine-readable"))
+        evidence.append(
+            Evidence(
+                name="submission.pdf", description="this submission as a PDF (report.json embedded)"
+            )
+        )
+    evidence.append(Evidence(name="report.json", description="the same report, machine-readable"))
     report.evidence = evidence
 
 
@@ -315,8 +343,15 @@ def _review(prompter: Any, markdown: str, report: Report, notify: Notify) -> boo
 
 
 def _write(
-    console: Console, opts: NewOptions, report: Report, template: Template, markdown: str,
-    files: dict[str, bytes], answers: dict[str, Any], mapping: dict[str, str], notify: Notify,
+    console: Console,
+    opts: NewOptions,
+    report: Report,
+    template: Template,
+    markdown: str,
+    files: dict[str, bytes],
+    answers: dict[str, Any],
+    mapping: dict[str, str],
+    notify: Notify,
 ) -> Bundle:
     store = ReportStore(paths(console.env))
     record = store.folder_for(report.id)
@@ -337,24 +372,31 @@ def _write(
     if record != out:
         atomic_write(record / "report.json", report_json)
     saved = {k: v for k, v in answers.items() if k != "template"}
-    atomic_write(record / "answers.toml",
-                 A.dump_answers_toml(saved, template.name, template.version))
+    atomic_write(
+        record / "answers.toml", A.dump_answers_toml(saved, template.name, template.version)
+    )
     atomic_write(record / "bundle.json", json.dumps({"bundle": str(out.resolve())}))
     if mapping:
-        atomic_write(record / "redaction-map.json", json.dumps(mapping, indent=2, ensure_ascii=False))
+        atomic_write(
+            record / "redaction-map.json", json.dumps(mapping, indent=2, ensure_ascii=False)
+        )
     return bundle
 
 
-def _pdf(markdown: str, report: Report, report_json: bytes, files: dict[str, bytes],
-         notify: Notify) -> bytes | None:
+def _pdf(
+    markdown: str, report: Report, report_json: bytes, files: dict[str, bytes], notify: Notify
+) -> bytes | None:
     try:
         from escalate.render.pdf import render_pdf
 
         result = render_pdf(
-            markdown, report_json=report_json, report_id=report.id,
-            generated_at=report.created_at, title=f"ChatGPT support request: {report.summary}",
-            author=str(report.email), images={k: v for k, v in files.items()
-                                              if k.startswith("screenshot.")},
+            markdown,
+            report_json=report_json,
+            report_id=report.id,
+            generated_at=report.created_at,
+            title=f"ChatGPT support request: {report.summary}",
+            author=str(report.email),
+            images={k: v for k, v in files.items() if k.startswith("screenshot.")},
         )
     except EscalateError as exc:
         notify(f"PDF skipped: {exc.message}")

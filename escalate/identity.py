@@ -7,6 +7,7 @@ any failure becomes a :class:`KeyringProblem` with one clear sentence.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -97,9 +98,7 @@ def delete_email(timeout: float = DEFAULT_TIMEOUT) -> None:
         import keyring
         from keyring.errors import PasswordDeleteError
 
-        try:
+        with contextlib.suppress(PasswordDeleteError):  # nothing stored: already forgotten
             keyring.delete_password(SERVICE, EMAIL_KEY)
-        except PasswordDeleteError:
-            pass  # nothing stored: already forgotten
 
     _bounded(delete, timeout, "forget the email")

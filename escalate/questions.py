@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from escalate import answers as A
 from escalate.errors import InvalidAnswer, MissingAnswers
 from escalate.model import Scope
+from escalate.text import clean_text
 
 QuestionType = Literal["text", "multiline", "choice", "multichoice", "bool", "email", "datetime"]
 
@@ -64,23 +65,47 @@ SCOPE_CHOICES = [f"{s.value} — {s.label}" for s in Scope]
 def core_questions(steps: Sequence[str] = DEFAULT_STEPS) -> list[Question]:
     """The questions OpenAI support asks for, in the order a person thinks of them."""
     return [
-        Question(key="email", type="email", required=True,
-                 prompt="Account email (the one you sign in to ChatGPT with)"),
-        Question(key="error_text", type="multiline", required=True,
-                 prompt="Exact error message (paste it; end with an empty line)",
-                 help="Copy the wording exactly as shown; it is kept verbatim."),
-        Question(key="occurred_at", type="datetime", required=True,
-                 prompt="When did it happen?",
-                 help="e.g. 14:32, yesterday 9:05, 10 minutes ago, 2026-11-20 14:32, now"),
+        Question(
+            key="email",
+            type="email",
+            required=True,
+            prompt="Account email (the one you sign in to ChatGPT with)",
+        ),
+        Question(
+            key="error_text",
+            type="multiline",
+            required=True,
+            prompt="Exact error message (paste it; end with an empty line)",
+            help="Copy the wording exactly as shown; it is kept verbatim.",
+        ),
+        Question(
+            key="occurred_at",
+            type="datetime",
+            required=True,
+            prompt="When did it happen?",
+            help="e.g. 14:32, yesterday 9:05, 10 minutes ago, 2026-11-20 14:32, now",
+        ),
         Question(key="timezone", required=True, prompt="Your timezone (IANA name)"),
         Question(key="platform", required=True, prompt="Platform / operating system"),
         Question(key="browser", prompt="Browser or app (name and version)"),
-        Question(key="request_id", prompt="Request ID(s), if shown (empty if none)",
-                 help="Shown in some errors or in the x-request-id header; comma-separated"),
-        Question(key="scope", type="choice", required=True, choices=SCOPE_CHOICES,
-                 prompt="Where does it happen?"),
-        Question(key="steps_tried", type="multichoice", choices=list(steps),
-                 prompt="What have you already tried?"),
+        Question(
+            key="request_id",
+            prompt="Request ID(s), if shown (empty if none)",
+            help="Shown in some errors or in the x-request-id header; comma-separated",
+        ),
+        Question(
+            key="scope",
+            type="choice",
+            required=True,
+            choices=SCOPE_CHOICES,
+            prompt="Where does it happen?",
+        ),
+        Question(
+            key="steps_tried",
+            type="multichoice",
+            choices=list(steps),
+            prompt="What have you already tried?",
+        ),
         Question(key="summary", required=True, prompt="One-line summary for support"),
     ]
 
@@ -123,7 +148,7 @@ def validate_answer(q: Question, raw: Any, answers: Mapping[str, Any], d: Defaul
     if key == "timezone":
         return A.parse_timezone(raw)
     if key == "occurred_at" or q.type == "datetime":
-        tz = str(answers.get("timezone") or d.timezone)
+        tz = A.parse_timezone(answers.get("timezone") or d.timezone)
         return A.parse_occurred_at(raw, d.now, tz)
     if key == "scope":
         return A.parse_scope(str(raw).split(" ", 1)[0])
@@ -144,7 +169,7 @@ def _validate_generic(q: Question, raw: Any) -> Any:
         _check_choices(q, values)
         return values
     if q.type == "multiline":
-        value = A.clean_text(str(raw or "")).strip("\n")
+        value = clean_text(str(raw or "")).strip("\n")
     else:
         value = A.parse_line(q.key, raw or "", required=False)
     if q.required and not value:
@@ -199,8 +224,7 @@ def _summary_default(answers: Mapping[str, Any]) -> str | None:
     first = error.splitlines()[0].strip()
     scope = answers.get("scope")
     where = Scope(scope).label.lower() if scope in {s.value for s in Scope} else None
-    text = f"{first[:100]}" + (f" ({where})" if where else "")
-    return text
+    return f"{first[:100]}" + (f" ({where})" if where else "")
 
 
 def is_asked(q: Question, answers: Mapping[str, Any]) -> bool:

@@ -12,7 +12,9 @@ from escalate.store import StoredReport
 
 
 def _size(n: int) -> str:
-    return f"{n} B" if n < 1024 else f"{n / 1024:.1f} KB" if n < 1024**2 else f"{n / 1024**2:.1f} MB"
+    return (
+        f"{n} B" if n < 1024 else f"{n / 1024:.1f} KB" if n < 1024**2 else f"{n / 1024**2:.1f} MB"
+    )
 
 
 def describe_bundle(bundle: Bundle, report: Report) -> str:

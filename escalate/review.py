@@ -22,8 +22,14 @@ def redaction_summary(counts: Mapping[str, int]) -> str:
     for category, n in sorted(counts.items()):
         if n <= 0:
             continue
-        one, many = _NAMES.get(category, (category.replace("_", " "), category.replace("_", " ") + "s"))
+        one, many = _NAMES.get(
+            category, (category.replace("_", " "), category.replace("_", " ") + "s")
+        )
         parts.append(f"{n} {one if n == 1 else many}")
     if not parts:
         return "Nothing needed scrubbing: no keys, tokens or other people's data found."
-    return "Removed before writing: " + ", ".join(parts) + " (placeholders like [EMAIL-1] in the text)."
+    return (
+        "Removed before writing: "
+        + ", ".join(parts)
+        + " (placeholders like [EMAIL-1] in the text)."
+    )

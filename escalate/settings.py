@@ -42,8 +42,11 @@ def config_command(console: Console, args: argparse.Namespace) -> Iterator[str]:
         from escalate.identity import get_email
 
         lookup = get_email()
-        email = lookup.email or (f"(not stored: {lookup.problem.message})" if lookup.problem
-                                 else "(not stored; `escalate config set email ADDRESS`)")
+        email = lookup.email or (
+            f"(not stored: {lookup.problem.message})"
+            if lookup.problem
+            else "(not stored; `escalate config set email ADDRESS`)"
+        )
         settings = load_settings(p)
         yield f"email:          {email}"
         yield f"data folder:    {p.data}"

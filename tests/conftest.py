@@ -24,7 +24,9 @@ def require_tool(*names: str) -> None:
 
 
 @pytest.fixture(autouse=True)
-def escalate_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def escalate_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
     """Every test gets its own ESCALATE_HOME so nothing touches the real user dirs."""
     home = tmp_path_factory.mktemp("escalate-home")
     monkeypatch.setenv("ESCALATE_HOME", str(home))

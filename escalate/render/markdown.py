@@ -37,7 +37,8 @@ def build_context(
     if status is not None:
         checked = f"{status.checked_at:%H:%M} UTC"
         status_line = (
-            f"could not check ({status.error})" if status.error
+            f"could not check ({status.error})"
+            if status.error
             else f"{status.description or status.indicator} (checked {checked})"
         )
     return {

@@ -310,6 +310,7 @@ def render_pdf(
         shutil.copyfile(theme / _THEME, root / _THEME)
         (root / "report.json").write_bytes(report_json)
         tree = _place_images(markdown_to_tree(markdown), images or {}, root)
+        _nest_headings(tree)
         meta = {
             "title": clean_text(title).strip() or "Support submission",
             "author": clean_text(author).strip() if author else "",
@@ -379,6 +380,19 @@ def _place_images(tree: list[Node], images: Mapping[str, bytes], root: Path) -> 
         return out
 
     return [visit(block) for block in tree]
+
+
+def _nest_headings(blocks: list[Node], previous: int = 0) -> int:
+    """Keep each heading's look (``style``) but never let its level skip one (PDF/UA-1)."""
+    for block in blocks:
+        if block["t"] == "heading":
+            block["style"] = block["level"]
+            block["level"] = previous = min(block["level"], previous + 1)
+        for child in block.get("c", []) if block["t"] == "quote" else []:
+            previous = _nest_headings([child], previous)
+        for item in block.get("items", []):
+            previous = _nest_headings(item["c"], previous)
+    return previous
 
 
 def _image_key(name: str) -> str:

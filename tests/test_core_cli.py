@@ -1,0 +1,273 @@
+"""`escalate new` without a terminal: bundle contents, bad input, history."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.harness import ANSWERS, run, write_answers
+
+NEW = ("new", "--yes", "--no-screenshot", "--format", "md,json")
+
+
+def new(tmp_path: Path, *extra: str, out: str = "bundle", **answers: object):
+    answers_file = write_answers(tmp_path / "a.toml", **answers)
+    return run(*NEW, "--answers", str(answers_file), "--out", str(tmp_path / out), *extra)
+
+
+def test_new_writes_a_verifiable_bundle(tmp_path: Path) -> None:
+    result = new(tmp_path)
+    assert result.code == 0, result.err
+    bundle = tmp_path / "bundle"
+    assert sorted(p.name for p in bundle.iterdir()) == [
+        "SHA256SUMS",
+        "report.json",
+        "submission.md",
+    ]
+    if shutil.which("sha256sum"):
+        check = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=bundle, capture_output=True)
+        assert check.returncode == 0, check.stdout
+    assert run("verify", str(bundle)).code == 0
+    md = (bundle / "submission.md").read_text()
+    assert "```text\nCode interpreter session expired\n```" in md
+    assert "2026-11-20 09:15 IST (Asia/Kolkata) · 2026-11-20 03:45 UTC" in md
+    report = json.loads((bundle / "report.json").read_text())
+    assert report["schema_version"] == 1
+    assert report["occurred_at"]["utc"].startswith("2026-11-20T03:45:00")
+    assert report["request_ids"] == [ANSWERS["request_id"]]
+
+
+def test_private_permissions(tmp_path: Path) -> None:
+    assert new(tmp_path).code == 0
+    bundle = tmp_path / "bundle"
+    assert stat.S_IMODE(bundle.stat().st_mode) == 0o700
+    for f in bundle.iterdir():
+        assert stat.S_IMODE(f.stat().st_mode) == 0o600, f
+
+
+def test_error_text_is_verbatim_and_cannot_break_out(tmp_path: Path) -> None:
+    hostile = (
+        "Error ```` still inside\n# not a heading\n| a | b |\n<script>alert(1)</script>\n"
+        "<!-- hidden --> [x](http://evil.example) **bold** \\ `tick`"
+    )
+    result = new(tmp_path, error_text=hostile, summary="Hostile | summary # with <b>html</b>")
+    assert result.code == 0, result.err
+    md = (tmp_path / "bundle" / "submission.md").read_text()
+    fence = "`````"  # longer than the longest backtick run (4) inside
+    assert f"{fence}text\n{hostile}\n{fence}" in md
+    assert "Hostile \\| summary # with \\<b\\>html\\</b\\>" in md
+    # Outside the code block there is exactly one level-1 heading.
+    outside = md.split(fence)[0] + md.split(fence)[2]
+    assert [line for line in outside.splitlines() if line.startswith("# ")] == [
+        "# ChatGPT support request: Hostile \\| summary # with \\<b\\>html\\</b\\>"
+    ]
+
+
+def test_control_characters_and_ansi_are_stripped(tmp_path: Path) -> None:
+    result = new(tmp_path, error_text="\x1b[31mRed error\x1b[0m\x07 \u202eevil\x00 done")
+    assert result.code == 0, result.err
+    report = json.loads((tmp_path / "bundle" / "report.json").read_text())
+    assert report["error_text"] == "Red error evil done"
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"email": "not-an-email"}, "email: 'not-an-email' is not a valid email address"),
+        ({"email": "a@example.org\r\nBcc: x@example.org"}, "email:"),
+        ({"timezone": "Mars/Olympus"}, "timezone: unknown timezone 'Mars/Olympus'"),
+        ({"occurred_at": "the day before"}, "occurred_at: cannot read 'the day before' as a time"),
+        ({"scope": "galaxy"}, "scope: unknown scope 'galaxy'"),
+        ({"occurred_at": "2099-01-01T00:00"}, "occurred_at: '2099-01-01T00:00' is in the future"),
+    ],
+)
+def test_bad_answers_get_one_line_and_exit_1(
+    tmp_path: Path, override: dict[str, str], message: str
+) -> None:
+    result = new(tmp_path, **override)
+    assert result.code == 1
+    lines = result.err.strip().splitlines()
+    assert lines[-2].startswith(f"escalate: error: {message}"), result.err
+    assert lines[-1].startswith("  hint: ")
+    assert "Traceback" not in result.err
+    assert not (tmp_path / "bundle").exists()
+
+
+def test_missing_answers_without_terminal_names_each_key(tmp_path: Path) -> None:
+    result = new(tmp_path, email=None, scope=None, error_text=None)
+    assert result.code == 1
+    assert "missing required answer(s): email, error_text, scope" in result.err
+
+
+def test_set_overrides_answers_file(tmp_path: Path) -> None:
+    result = new(tmp_path, "--set", "scope=one-browser", "--set", "browser=Safari 18")
+    assert result.code == 0, result.err
+    report = json.loads((tmp_path / "bundle" / "report.json").read_text())
+    assert (report["scope"], report["browser"]) == ("one_browser", "Safari 18")
+
+
+def test_non_utf8_answers_file(tmp_path: Path) -> None:
+    bad = tmp_path / "a.toml"
+    bad.write_bytes(b'email = "caf\xe9@example.org"\n')
+    result = run(*NEW, "--answers", str(bad), "--out", str(tmp_path / "b"))
+    assert result.code == 1
+    assert f"answers file {bad} is not UTF-8" in result.err
+
+
+def test_missing_answers_file(tmp_path: Path) -> None:
+    result = run(*NEW, "--answers", str(tmp_path / "nope.toml"))
+    assert result.code == 1
+    assert "does not exist" in result.err
+
+
+def test_invalid_toml_and_json(tmp_path: Path) -> None:
+    (tmp_path / "a.toml").write_text("email = \n")
+    (tmp_path / "a.json").write_text('{"email": ')
+    for name, kind in (("a.toml", "TOML"), ("a.json", "JSON")):
+        result = run(*NEW, "--answers", str(tmp_path / name))
+        assert result.code == 1
+        assert f"is not valid {kind}" in result.err
+
+
+def test_json_answers_file(tmp_path: Path) -> None:
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps(ANSWERS))
+    result = run(*NEW, "--answers", str(path), "--out", str(tmp_path / "b"))
+    assert result.code == 0, result.err
+
+
+def test_out_that_is_a_file(tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("keep me")
+    result = new(tmp_path, out="taken")
+    assert result.code == 1
+    assert "is a file, not a folder" in result.err
+    assert (tmp_path / "taken").read_text() == "keep me"
+
+
+def test_earlier_bundle_is_never_overwritten(tmp_path: Path) -> None:
+    assert new(tmp_path).code == 0
+    before = {p.name: p.read_bytes() for p in (tmp_path / "bundle").iterdir()}
+    result = new(tmp_path, summary="A different report")
+    assert result.code == 1
+    assert "already holds files" in result.err
+    assert {p.name: p.read_bytes() for p in (tmp_path / "bundle").iterdir()} == before
+
+
+def test_out_symlink_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    os.symlink(tmp_path / "real", tmp_path / "link")
+    result = new(tmp_path, out="link")
+    assert result.code == 1
+    assert "symbolic link" in result.err
+
+
+def test_zip(tmp_path: Path) -> None:
+    import zipfile
+
+    assert new(tmp_path, "--zip").code == 0
+    with zipfile.ZipFile(tmp_path / "bundle.zip") as zf:
+        assert sorted(zf.namelist()) == [
+            "bundle/SHA256SUMS",
+            "bundle/report.json",
+            "bundle/submission.md",
+        ]
+
+
+def test_verify_detects_tampering(tmp_path: Path) -> None:
+    assert new(tmp_path).code == 0
+    bundle = tmp_path / "bundle"
+    (bundle / "submission.md").write_text("changed")
+    result = run("verify", str(bundle))
+    assert result.code == 1
+    assert "submission.md: FAILED" in result.out
+    (bundle / "report.json").unlink()
+    assert "report.json: MISSING" in run("verify", str(bundle)).out
+
+
+def test_verify_on_non_bundle(tmp_path: Path) -> None:
+    result = run("verify", str(tmp_path))
+    assert result.code == 1
+    assert "has no SHA256SUMS" in result.err
+
+
+def test_default_out_is_the_history_folder_and_list_show(tmp_path: Path) -> None:
+    answers = write_answers(tmp_path / "a.toml")
+    result = run(*NEW, "--answers", str(answers))
+    assert result.code == 0, result.err
+    listed = json.loads(run("list", "--json").out)
+    assert len(listed) == 1
+    rid = listed[0]["id"]
+    folder = Path(listed[0]["folder"])
+    assert (folder / "submission.md").is_file() and (folder / "answers.toml").is_file()
+    assert run("verify", str(folder)).code == 0
+    assert rid in run("list").out
+    shown = run("show", rid[:15])
+    assert shown.code == 0 and "Code interpreter session expired" in shown.out
+    assert run("show", "last", "--json").out.count(rid) >= 1
+    missing = run("show", "nope")
+    assert missing.code == 1 and "no report with id 'nope'" in missing.err
+
+
+def test_list_empty_and_show_last_without_reports() -> None:
+    assert "no reports yet" in run("list").out
+    result = run("show", "last")
+    assert result.code == 1 and "no finished reports yet" in result.err
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    result = run("new", "--bogus")
+    assert result.code == 2
+    assert "unrecognized arguments: --bogus" in result.err
+    assert run("new", "--set", "novalue").code == 2
+    assert run().code == 2
+
+
+def test_unknown_format(tmp_path: Path) -> None:
+    answers = write_answers(tmp_path / "a.toml")
+    result = run(
+        "new", "--yes", "--no-screenshot", "--answers", str(answers), "--format", "md,docx"
+    )
+    assert result.code == 1 and "unknown format(s) docx" in result.err
+
+
+def test_huge_paste_is_refused_clearly(tmp_path: Path) -> None:
+    error = tmp_path / "err.txt"
+    error.write_text("x" * 10_000_001)
+    answers = write_answers(tmp_path / "a.toml", error_text=None)
+    result = run(*NEW, "--answers", str(answers), "--error-file", str(error))
+    assert result.code == 1
+    assert "error_text: is 10.0 MB; the limit is 1 MB" in result.err
+
+
+def test_error_file_with_non_utf8_bytes(tmp_path: Path) -> None:
+    error = tmp_path / "err.txt"
+    error.write_bytes(b"Upload failed \xff\xfe for caf\xc3\xa9.csv")
+    answers = write_answers(tmp_path / "a.toml", error_text=None)
+    result = run(
+        *NEW, "--answers", str(answers), "--error-file", str(error), "--out", str(tmp_path / "b")
+    )
+    assert result.code == 0, result.err
+    report = json.loads((tmp_path / "b" / "report.json").read_text())
+    assert report["error_text"] == "Upload failed \ufffd\ufffd for café.csv"
+
+
+def test_schema_command() -> None:
+    result = run("schema")
+    schema = json.loads(result.out)
+    assert result.code == 0
+    assert "error_text" in schema["properties"] and schema["title"] == "escalate report"
+
+
+def test_relative_times(tmp_path: Path) -> None:
+    result = new(tmp_path, occurred_at="10 minutes ago", timezone="Europe/Berlin")
+    assert result.code == 0, result.err
+    report = json.loads((tmp_path / "bundle" / "report.json").read_text())
+    # harness clock: 2026-11-20 03:47 UTC
+    assert report["occurred_at"]["utc"].startswith("2026-11-20T03:37:00")
+    assert report["occurred_at"]["local"].startswith("2026-11-20T04:37:00+01:00")

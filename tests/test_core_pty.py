@@ -1,0 +1,114 @@
+"""`escalate new` in a real pseudo-terminal: every prompt answered, then Ctrl-C and resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+pexpect = pytest.importorskip("pexpect")
+
+DOWN, SPACE, ENTER, CTRL_C, CTRL_U = "\x1b[B", " ", "\r", "\x03", "\x15"
+pytestmark = pytest.mark.e2e
+
+
+def spawn(*args: str, home: Path) -> pexpect.spawn:
+    env = {
+        "ESCALATE_HOME": str(home),
+        "ESCALATE_OFFLINE": "1",
+        "PATH": os.environ.get("PATH", ""),
+        "TZ": "Europe/Berlin",
+        "TERM": "xterm-256color",
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+        "LANG": "C.UTF-8",
+        "PROMPT_TOOLKIT_NO_CPR": "1",  # pexpect is no terminal emulator: nobody answers CPR
+    }
+    child = pexpect.spawn(
+        sys.executable, ["-m", "escalate", *args], env=env, encoding="utf-8",
+        timeout=20, dimensions=(50, 200),
+    )
+    child.logfile_read = open(home / "pty.log", "a")  # noqa: SIM115 - closed with the child
+    return child
+
+
+def answer(child: pexpect.spawn, prompt: str, keys: str) -> None:
+    child.expect_exact(prompt)
+    child.send(keys)
+
+
+def test_guided_capture_answers_every_prompt(tmp_path: Path) -> None:
+    out = tmp_path / "bundle"
+    child = spawn("new", "--no-screenshot", "--format", "md,json", "--out", str(out), home=tmp_path)
+    child.expect_exact("no keyring backend is available")
+    answer(child, "Account email", "not-an-email" + ENTER)
+    child.expect_exact("is not a valid email address")
+    answer(child, "Account email", "dana.kim@example.org" + ENTER)
+    answer(child, "Exact error message", "Code interpreter session expired" + ENTER)
+    child.send("  at line 2 with `ticks`" + ENTER + ENTER)
+    answer(child, "When did it happen?", CTRL_U + "09:15" + ENTER)
+    answer(child, "Your timezone", CTRL_U + "Asia/Kolkata" + ENTER)
+    answer(child, "Platform", CTRL_U + "macOS 15.1 (arm64)" + ENTER)
+    answer(child, "Browser or app", CTRL_U + "Firefox 133" + ENTER)
+    answer(child, "Request ID(s)", "req_4f8a9c1e2b3d4f5a6b7c8d9e0f1a2b3c" + ENTER)
+    answer(child, "Where does it happen?", DOWN + ENTER)  # all_chats
+    answer(child, "What have you already tried?", SPACE + DOWN + SPACE + ENTER)
+    answer(child, "One-line summary", CTRL_U + "Sessions expire within minutes" + ENTER)
+    child.expect_exact("Write the bundle with exactly this content?")
+    child.send("y")
+    child.expect_exact("written to")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    md = (out / "submission.md").read_text()
+    assert "```text\nCode interpreter session expired\n  at line 2 with `ticks`\n```" in md
+    report = json.loads((out / "report.json").read_text())
+    assert report["email"] == "dana.kim@example.org"
+    assert report["scope"] == "all_chats"
+    assert report["steps_tried"] == ["Reloaded the page", "Started a new chat"]
+    assert report["occurred_at"]["timezone"] == "Asia/Kolkata"
+    assert report["occurred_at"]["local"].endswith("T09:15:00+05:30")
+    assert report["browser"] == "Firefox 133"
+
+
+def test_ctrl_c_keeps_the_draft_and_resume_picks_it_up(tmp_path: Path) -> None:
+    out = tmp_path / "bundle"
+    child = spawn("new", "--no-screenshot", "--format", "md,json", home=tmp_path)
+    answer(child, "Account email", "dana.kim@example.org" + ENTER)
+    answer(child, "Exact error message", "Upload failed: file too large" + ENTER + ENTER)
+    answer(child, "When did it happen?", CTRL_C)
+    child.expect_exact("your answers are kept in the draft")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    drafts = list((tmp_path / "data" / "drafts").glob("*.json"))
+    assert len(drafts) == 1
+    saved = json.loads(drafts[0].read_text())["answers"]
+    assert saved["email"] == "dana.kim@example.org"
+    assert saved["error_text"] == "Upload failed: file too large"
+
+    child = spawn("new", "--resume", "--no-screenshot", "--format", "md,json",
+                  "--out", str(out), home=tmp_path)
+    # The first question asked is the first one not yet answered.
+    index = child.expect_exact(["When did it happen?", "Account email"])
+    assert index == 0, "resume asked the email again"
+    child.send(CTRL_U + "10 minutes ago" + ENTER)
+    answer(child, "Your timezone", ENTER)
+    answer(child, "Platform", CTRL_U + "Ubuntu 24.04 (x86_64)" + ENTER)
+    answer(child, "Browser or app", CTRL_U + "Chrome 131" + ENTER)
+    answer(child, "Request ID(s)", ENTER)
+    answer(child, "Where does it happen?", ENTER)
+    answer(child, "What have you already tried?", ENTER)
+    answer(child, "One-line summary", ENTER)
+    child.expect_exact("Write the bundle with exactly this content?")
+    child.send("y")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["email"] == "dana.kim@example.org"
+    assert report["error_text"] == "Upload failed: file too large"
+    assert report["summary"].startswith("Upload failed: file too large")
+    assert not list((tmp_path / "data" / "drafts").glob("*.json")), "draft kept after success"

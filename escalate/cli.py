@@ -67,6 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("ref", metavar="ID", help="report id, a unique prefix, or last")
     show.add_argument("--json", action="store_true", help="print report.json")
 
+    render = sub.add_parser("render", help="render an existing report again (new folder)")
+    render.add_argument("folder", type=Path, metavar="REPORT_DIR")
+    render.add_argument("--out", type=Path, metavar="DIR",
+                        help="new folder for the result (default: REPORT_DIR.render-N)")
+    render.add_argument("--format", type=_formats, default=frozenset({"md", "pdf", "json"}),
+                        metavar="md,pdf,json", help="what to render (default all three)")
+
     sub.add_parser("schema", help="print the JSON schema of report.json")
 
     cfg = sub.add_parser("config", help="show or change settings (email lives in the keyring)")
@@ -318,6 +325,15 @@ def _cmd_show(console: Console, args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def _cmd_render(console: Console, args: argparse.Namespace) -> int:
+    from escalate.rerender import rerender
+    from escalate.report_view import describe_files
+
+    bundle = rerender(console, args.folder, args.out, args.format, notify=console.err)
+    console.out(describe_files(bundle))
+    return ExitCode.OK
+
+
 def _cmd_schema(console: Console, args: argparse.Namespace) -> int:
     import json
 
@@ -358,6 +374,7 @@ HANDLERS: dict[str, Handler] = {
     "verify": _cmd_verify,
     "list": _cmd_list,
     "show": _cmd_show,
+    "render": _cmd_render,
     "schema": _cmd_schema,
     "config": _cmd_config,
     "templates": _cmd_templates,

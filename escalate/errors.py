@@ -108,6 +108,12 @@ class CaptureError(EscalateError):
     default_hint = "attach one with --screenshot-file PATH, or skip it with --no-screenshot"
 
 
+class RenderError(EscalateError):
+    """The PDF could not be rendered; the Markdown and JSON are unaffected."""
+
+    default_hint = "write the other formats with --format md,json and report this as a bug"
+
+
 class Interrupted(EscalateError):
     """The user stopped the run; the draft is kept."""
 

@@ -356,18 +356,9 @@ def _write(
     store = ReportStore(paths(console.env))
     record = store.folder_for(report.id)
     out = opts.out if opts.out is not None else record
-    report_json = report.model_dump_json(indent=2).encode()
-    payload: dict[str, bytes] = {}
-    if "md" in opts.formats:
-        payload["submission.md"] = markdown.encode()
-    if "json" in opts.formats or "pdf" in opts.formats:
-        payload["report.json"] = report_json
-    payload.update(files)
-    if "pdf" in opts.formats:
-        pdf = _pdf(markdown, report, report_json, files, notify)
-        if pdf is not None:
-            payload["submission.pdf"] = pdf
+    payload = render_files(report, template, files, opts.formats, notify, markdown)
     bundle = write_bundle(out, payload, make_zip=opts.make_zip)
+    report_json = report.model_dump_json(indent=2).encode()
     private_dir(record)
     if record != out:
         atomic_write(record / "report.json", report_json)
@@ -381,6 +372,32 @@ def _write(
             record / "redaction-map.json", json.dumps(mapping, indent=2, ensure_ascii=False)
         )
     return bundle
+
+
+def render_files(
+    report: Report,
+    template: Template,
+    files: dict[str, bytes],
+    formats: frozenset[str],
+    notify: Notify,
+    markdown: str | None = None,
+) -> dict[str, bytes]:
+    """The bundle's files for ``formats``; a PDF failure is a note, never a lost bundle."""
+    from escalate.render.markdown import render_markdown
+
+    markdown = render_markdown(report, template) if markdown is None else markdown
+    report_json = report.model_dump_json(indent=2).encode()
+    payload: dict[str, bytes] = {}
+    if "md" in formats:
+        payload["submission.md"] = markdown.encode()
+    if "json" in formats or "pdf" in formats:
+        payload["report.json"] = report_json
+    payload.update(files)
+    if "pdf" in formats:
+        pdf = _pdf(markdown, report, report_json, files, notify)
+        if pdf is not None:
+            payload["submission.pdf"] = pdf
+    return payload
 
 
 def _pdf(

@@ -17,14 +17,17 @@ def _size(n: int) -> str:
     )
 
 
-def describe_bundle(bundle: Bundle, report: Report) -> str:
-    """What was written, and what to do with it."""
-    lines = [f"Report {report.id} written to {bundle.folder}/"]
-    for name in bundle.files:
-        path = bundle.folder / name
-        lines.append(f"  {name:<16} {_size(path.stat().st_size):>9}")
+def describe_files(bundle: Bundle) -> str:
+    """One line per file written, with its size."""
+    lines = [f"  {n:<16} {_size((bundle.folder / n).stat().st_size):>9}" for n in bundle.files]
     if bundle.zip_path is not None:
         lines.append(f"  zip: {bundle.zip_path}")
+    return "\n".join([f"Written to {bundle.folder}/", *lines])
+
+
+def describe_bundle(bundle: Bundle, report: Report) -> str:
+    """What was written, and what to do with it."""
+    lines = [f"Report {report.id}. " + describe_files(bundle)]
     if report.screenshot_problem:
         lines.append(f"  (no screenshot: {report.screenshot_problem})")
     lines += [

@@ -21,7 +21,7 @@ REPORT_ID = "2026-11-20-0315-k3f9"
 GENERATED = datetime(2026, 11, 20, 3, 47, 12, tzinfo=UTC)
 TOKEN = "tok_" + "".join(f"{i:03d}QmFzZTY0" for i in range(30))[:296]
 HOSTILE = "<script>alert(1)</script> # $x * [a](b) \\ ] @ \"q\" 'q' é ü 日本語"
-TYPST_BAIT = "#set page(fill: red) $x$ @ref <label> #import \"/etc/passwd\""
+TYPST_BAIT = '#set page(fill: red) $x$ @ref <label> #import "/etc/passwd"'
 REPORT_JSON = json.dumps({"id": REPORT_ID, "note": "é 日本語"}, ensure_ascii=False).encode()
 
 
@@ -123,7 +123,9 @@ def test_tree_has_every_block_type() -> None:
 
 
 def test_tree_keeps_html_as_plain_text() -> None:
-    tree = markdown_to_tree("a <sub>small <b>x</b></sub> <img src=x onerror=alert(1)>\n\n<div>\nhi\n</div>")
+    tree = markdown_to_tree(
+        "a <sub>small <b>x</b></sub> <img src=x onerror=alert(1)>\n\n<div>\nhi\n</div>"
+    )
     para, block = tree
     assert para["c"][1]["t"] == "small"
     assert [c["text"] for c in para["c"][1]["c"]] == ["small ", "x"]
@@ -136,7 +138,12 @@ def test_tree_table_alignment_and_links() -> None:
     table = tree[0]
     assert table["align"] == ["center", "right"]
     link = table["rows"][0][1][0]
-    assert link == {"t": "link", "href": "https://e.org", "bare": False, "c": [{"t": "text", "text": "x"}]}
+    assert link == {
+        "t": "link",
+        "href": "https://e.org",
+        "bare": False,
+        "c": [{"t": "text", "text": "x"}],
+    }
 
 
 # --- the PDF ------------------------------------------------------------------------------
@@ -189,7 +196,9 @@ def test_hostile_text_is_verbatim_and_inert(sample_file: Path, tmp_path: Path) -
     require_tool("pdftoppm")
     from PIL import Image
 
-    _run("pdftoppm", "-png", "-r", "30", "-f", "1", "-l", "1", str(sample_file), str(tmp_path / "p"))
+    _run(
+        "pdftoppm", "-png", "-r", "30", "-f", "1", "-l", "1", str(sample_file), str(tmp_path / "p")
+    )
     page = Image.open(next(tmp_path.glob("p*.png"))).convert("RGB")
     assert page.getpixel((2, 2)) == (255, 255, 255)
     assert page.getpixel((page.width - 3, page.height - 3)) == (255, 255, 255)
@@ -266,7 +275,11 @@ def test_cjk_text_layer_with_a_system_cjk_font(tmp_path: Path) -> None:
             pytest.fail(reason)
         pytest.skip(reason)
     path = tmp_path / "cjk.pdf"
-    path.write_bytes(_render("# 日本語のタイトル\n\n中文内容，한국어 텍스트\n\n```\nエラー: 接続が切れました\n```").data)
+    path.write_bytes(
+        _render(
+            "# 日本語のタイトル\n\n中文内容，한국어 텍스트\n\n```\nエラー: 接続が切れました\n```"
+        ).data
+    )
     text = _text(path)
     for phrase in ("日本語のタイトル", "中文内容，한국어 텍스트", "エラー: 接続が切れました"):
         assert phrase in text
@@ -281,3 +294,17 @@ def test_missing_theme_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_pat
 def test_templates_root_finds_the_theme() -> None:
     assert (pdf.templates_root() / "_pdf" / "theme.typ").is_file()
     assert any((pdf.theme_dir() / "fonts").glob("Inter-*.otf"))
+
+
+def test_falls_back_to_plain_tagged_pdf_when_the_standard_refuses(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # PDF/A-1b forbids attachments, so Typst refuses it: the renderer must still deliver.
+    monkeypatch.setattr(pdf, "PDF_STANDARD", "a-1b")
+    result = _render(sample_markdown())
+    assert result.standard is None
+    path = tmp_path / "plain.pdf"
+    path.write_bytes(result.data)
+    require_tool("pdfinfo")
+    assert re.search(r"^Tagged:\s+yes$", _run("pdfinfo", str(path)), re.M)
+    assert HOSTILE in _text(path)

@@ -24,15 +24,14 @@ import html
 import json
 import re
 import shutil
-import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final, Literal
 
-from escalate.errors import EscalateError
+from escalate.errors import RenderError
 from escalate.text import clean_text
 
 if TYPE_CHECKING:
@@ -41,7 +40,7 @@ if TYPE_CHECKING:
 Node = dict[str, Any]
 
 #: The accessibility standard tried first; the PDF falls back to plain tagged PDF without it.
-PDF_STANDARD = "ua-1"
+PDF_STANDARD: Final = "ua-1"
 
 _THEME = "theme.typ"
 _TASK = re.compile(r"^\[([ xX])\](?:[ \t]+|$)")
@@ -69,10 +68,7 @@ _FALLBACK_FONT_DIRS = (
 )
 
 
-class PdfError(EscalateError):
-    """The PDF could not be rendered; the Markdown and JSON are unaffected."""
-
-    default_hint = "write the other formats with --format md,json and report this as a bug"
+PdfError = RenderError
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,29 +317,33 @@ def render_pdf(
             "doc": json.dumps(tree, ensure_ascii=False),
             "meta": json.dumps(meta, ensure_ascii=False),
         }
-        options: dict[str, Any] = {
-            "root": str(root),
-            "font_paths": [str(p) for p in _font_dirs(theme)],
-            "ignore_system_fonts": True,
-            "sys_inputs": inputs,
-            "timestamp": int(when.timestamp()),
-        }
         source = str(root / _THEME)
+        fonts = [str(p) for p in _font_dirs(theme)]
+        stamp = int(when.timestamp())
+
+        def compile_pdf(standard: Literal["ua-1"] | None) -> bytes:
+            return typst.compile(
+                source,
+                root=str(root),
+                font_paths=fonts,
+                ignore_system_fonts=True,
+                sys_inputs=inputs,
+                pdf_standards=standard,
+                timestamp=stamp,
+            )
+
         try:
-            return PdfResult(typst.compile(source, pdf_standards=[PDF_STANDARD], **options), "ua-1")
+            return PdfResult(compile_pdf(PDF_STANDARD), PDF_STANDARD)
         except typst.TypstError:
             pass  # the standard's extra checks failed; a tagged PDF without the claim follows
         try:
-            return PdfResult(typst.compile(source, **options), None)
+            return PdfResult(compile_pdf(None), None)
         except typst.TypstError as exc:
             raise PdfError(f"the PDF could not be rendered: {_first_line(exc)}") from exc
 
 
 def _font_dirs(theme: Path) -> list[Path]:
-    dirs = [theme / "fonts"]
-    if sys.platform != "win32":
-        return dirs + [Path(d) for d in _FALLBACK_FONT_DIRS[:-1] if Path(d).is_dir()]
-    return dirs + [Path(_FALLBACK_FONT_DIRS[-1])] if Path(_FALLBACK_FONT_DIRS[-1]).is_dir() else dirs
+    return [theme / "fonts", *(p for p in map(Path, _FALLBACK_FONT_DIRS) if p.is_dir())]
 
 
 def _first_line(exc: BaseException) -> str:

@@ -58,7 +58,7 @@ def test_guided_capture_answers_every_prompt(tmp_path: Path) -> None:
     answer(child, "One-line summary", CTRL_U + "Sessions expire within minutes" + ENTER)
     child.expect_exact("Write the bundle with exactly this content?")
     child.send("y")
-    child.expect_exact("written to")
+    child.expect_exact("Written to")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0

@@ -303,7 +303,7 @@ def _snap_version(root: Path, snap: str) -> str | None:
     return m.group(1) if m else None
 
 
-def run_version(argv: list[str], timeout: float = PROBE_TIMEOUT) -> str | None:
+def run_version(argv: list[str], timeout: float | None = None) -> str | None:
     """Run ``argv`` (a ``--version`` call) and return its version token, or None.
 
     The child gets its own session so a wrapper script and everything it started are
@@ -319,7 +319,7 @@ def run_version(argv: list[str], timeout: float = PROBE_TIMEOUT) -> str | None:
     except (OSError, ValueError):
         return None
     try:
-        out, _ = proc.communicate(timeout=timeout)
+        out, _ = proc.communicate(timeout=PROBE_TIMEOUT if timeout is None else timeout)
     except subprocess.TimeoutExpired:
         if os.name == "posix":
             _safe(lambda: os.killpg(proc.pid, signal.SIGKILL))
@@ -709,6 +709,8 @@ def parse_browser(text: str) -> Browser:
     version the answer is kept as typed.
     """
     original = clean_line(text)
+    if len(original) > 200:  # no browser name is this long; don't regex a pasted essay
+        return Browser(name=original)
     rest = original
     while (group := _TRAILING_GROUP.search(rest)) is not None:
         rest = rest[: group.start()]

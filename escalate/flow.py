@@ -316,7 +316,10 @@ def _describe_evidence(report: Report, files: dict[str, bytes], opts: NewOptions
                 name="submission.pdf", description="this submission as a PDF (report.json embedded)"
             )
         )
-    evidence.append(Evidence(name="report.json", description="the same report, machine-readable"))
+    if opts.formats & {"json", "pdf"}:
+        evidence.append(
+            Evidence(name="report.json", description="the same report, machine-readable")
+        )
     report.evidence = evidence
 
 

@@ -15,14 +15,16 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from escalate.errors import CaptureError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from PIL import Image
 
 LIMIT = 20 * 1024 * 1024
@@ -175,17 +177,30 @@ def _with_timeout(work: Callable[[], T], timeout: float) -> T:
     return result[0]
 
 
-def _open(env: Mapping[str, str], platform: str) -> Any:
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+@contextmanager
+def _session(env: Mapping[str, str], platform: str) -> Iterator[Any]:
+    """An open mss session; every X or ctypes failure comes out as one CaptureError line."""
     import mss
 
     kwargs: dict[str, Any] = {}
     if _is_x11_platform(platform):
         kwargs["display"] = env.get("DISPLAY")
     try:
-        return mss.MSS(**kwargs)
-    except mss.ScreenShotError as exc:
+        sct = mss.MSS(**kwargs)
+    except (mss.ScreenShotError, OSError) as exc:
         where = f"the X display {kwargs['display']}" if "display" in kwargs else "the screen"
-        raise CaptureError(f"cannot take a screenshot: cannot connect to {where} ({exc})") from None
+        raise CaptureError(
+            f"cannot take a screenshot: cannot connect to {where} ({_one_line(exc)})"
+        ) from None
+    try:
+        with sct:
+            yield sct
+    except (mss.ScreenShotError, OSError) as exc:
+        raise CaptureError(f"cannot take a screenshot: {_one_line(exc)}") from None
 
 
 def _monitor_infos(sct: Any) -> list[MonitorInfo]:
@@ -216,7 +231,7 @@ def list_monitors(env: Mapping[str, str] | None = None, timeout: float = 5.0) ->
     preflight(env, platform=platform)
 
     def work() -> list[MonitorInfo]:
-        with _open(env, platform) as sct:
+        with _session(env, platform) as sct:
             return _monitor_infos(sct)
 
     return _with_timeout(work, timeout)
@@ -291,22 +306,18 @@ def capture(
     if delay > 0:
         # Say "no such monitor" now, not after making the user wait for the countdown.
         def check() -> None:
-            with _open(env, platform) as sct:
+            with _session(env, platform) as sct:
                 _plan(sct, monitor, all_monitors, region)
 
         _with_timeout(check, timeout)
         _countdown(delay, countdown, sleep)
 
     def work() -> tuple[Image.Image, str | None]:
-        import mss
         from PIL import Image
 
-        with _open(env, platform) as sct:
+        with _session(env, platform) as sct:
             box, note = _plan(sct, monitor, all_monitors, region)
-            try:
-                raw = sct.grab(box)
-            except mss.ScreenShotError as exc:
-                raise CaptureError(f"cannot take a screenshot: {exc}") from None
+            raw = sct.grab(box)
         # BGRX → RGB in one C pass; mss's own .rgb property makes two extra copies.
         image = Image.frombytes("RGB", (raw.width, raw.height), raw.raw, "raw", "BGRX")
         return image, note

@@ -17,6 +17,7 @@ from escalate.errors import EscalateError, ExitCode, UsageError
 
 if TYPE_CHECKING:
     from escalate.console import Console
+    from escalate.model import Environment
 
 Handler = Callable[["Console", argparse.Namespace], int]
 
@@ -231,6 +232,10 @@ def _add_new_options(p: argparse.ArgumentParser, include_answers: bool = True) -
 
 
 def _cmd_new(console: Console, args: argparse.Namespace) -> int:
+    from escalate.background import Job
+
+    # Browser probes run programs; start them before the heavy imports below.
+    environment = Job.start(_collect_environment, "environment")
     from escalate.flow import NewOptions, run_new
 
     opts = NewOptions(
@@ -254,6 +259,7 @@ def _cmd_new(console: Console, args: argparse.Namespace) -> int:
         resume=getattr(args, "resume", False),
         status=args.status,
         redact=args.redact,
+        environment_job=environment,
     )
     if args.command == "repeat":
         opts = _repeat_options(console, args, opts)
@@ -262,6 +268,12 @@ def _cmd_new(console: Console, args: argparse.Namespace) -> int:
 
     console.out(describe_bundle(result.bundle, result.report))
     return ExitCode.OK
+
+
+def _collect_environment() -> Environment:
+    from escalate.environment import collect
+
+    return collect()
 
 
 def _repeat_options(console: Console, args: argparse.Namespace, opts: Any) -> Any:
@@ -326,8 +338,8 @@ def _cmd_show(console: Console, args: argparse.Namespace) -> int:
 
 
 def _cmd_render(console: Console, args: argparse.Namespace) -> int:
-    from escalate.rerender import rerender
     from escalate.report_view import describe_files
+    from escalate.rerender import rerender
 
     bundle = rerender(console, args.folder, args.out, args.format, notify=console.err)
     console.out(describe_files(bundle))

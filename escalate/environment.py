@@ -292,7 +292,7 @@ def firefox_ini_version(folder: Path) -> str | None:
         version = parser.get("App", "Version", fallback=None)
     except configparser.Error:
         return None
-    return version.strip() or None if version else None
+    return (version or "").strip() or None
 
 
 def _snap_version(root: Path, snap: str) -> str | None:
@@ -303,8 +303,8 @@ def _snap_version(root: Path, snap: str) -> str | None:
     return m.group(1) if m else None
 
 
-def run_version(argv: list[str], timeout: float | None = None) -> str | None:
-    """Run ``argv`` (a ``--version`` call) and return its version token, or None.
+def run_output(argv: list[str], timeout: float | None = None) -> str | None:
+    """Run ``argv`` and return its stdout when it exits 0 within ``timeout``, else None.
 
     The child gets its own session so a wrapper script and everything it started are
     killed together when the timeout passes.
@@ -326,7 +326,12 @@ def run_version(argv: list[str], timeout: float | None = None) -> str | None:
         _safe(proc.kill)
         _safe(lambda: proc.wait(timeout=1.0))
         return None
-    return _first_version(out.decode("utf-8", errors="replace"))
+    return out.decode("utf-8", errors="replace") if proc.returncode == 0 else None
+
+
+def run_version(argv: list[str], timeout: float | None = None) -> str | None:
+    """The version token printed by ``argv`` (a ``--version`` call), or None."""
+    return _first_version(run_output(argv, timeout))
 
 
 def _which(cmd: str, env: Mapping[str, str]) -> str | None:
@@ -375,7 +380,10 @@ def _firefox_linux_version(root: Path, exe: str | None) -> str | None:
     for folder in folders:
         version = firefox_ini_version(folder)
         if version:
-            return version
+            # Debian's ESR build says 153.7.0 in application.ini but "153.7.0esr" when asked;
+            # support needs to know it is the ESR line.
+            esr = folder.name.endswith("-esr") and not version.endswith("esr")
+            return f"{version}esr" if esr else version
     return None
 
 
@@ -427,19 +435,22 @@ def _newest_version_dir(folder: Path) -> str | None:
 
 
 def _concurrently(jobs: dict[str, Callable[[], str | None]]) -> dict[str, str | None]:
-    """Run slow probes in threads; each bounds itself with its own timeout."""
+    """Run slow probes in threads under one deadline; a late probe counts as unknown."""
     if not jobs:
         return {}
+    import time
     from concurrent.futures import ThreadPoolExecutor
 
+    deadline = time.monotonic() + PROBE_TIMEOUT + 0.5  # each probe also times itself out
+    pool = ThreadPoolExecutor(max_workers=min(8, len(jobs)), thread_name_prefix="probe")
+    futures = {key: pool.submit(job) for key, job in jobs.items()}
     results: dict[str, str | None] = {}
-    with ThreadPoolExecutor(max_workers=min(8, len(jobs)), thread_name_prefix="probe") as pool:
-        futures = {key: pool.submit(job) for key, job in jobs.items()}
-        for key, future in futures.items():
-            try:  # the margin only matters if a probe ignores its own timeout
-                results[key] = future.result(timeout=PROBE_TIMEOUT + 1.0)
-            except Exception:
-                results[key] = None
+    for key, future in futures.items():
+        try:
+            results[key] = future.result(timeout=max(0.0, deadline - time.monotonic()))
+        except Exception:
+            results[key] = None
+    pool.shutdown(wait=False, cancel_futures=True)
     return results
 
 
@@ -509,15 +520,8 @@ def _xdg_settings(env: Mapping[str, str]) -> Callable[[], str | None] | None:
         return None
 
     def run() -> str | None:
-        import subprocess
-
-        try:
-            out = subprocess.run([exe, "get", "default-web-browser"], capture_output=True,
-                                 stdin=subprocess.DEVNULL, timeout=PROBE_TIMEOUT, check=False)
-        except (OSError, subprocess.SubprocessError):
-            return None
-        text = out.stdout.decode("utf-8", errors="replace").strip()
-        return text if out.returncode == 0 and text else None
+        out = (run_output([exe, "get", "default-web-browser"]) or "").strip()
+        return out.splitlines()[0] if out else None
 
     return run
 
@@ -666,7 +670,7 @@ def collect(env: Mapping[str, str] | None = None, root: Path = Path("/"),
     if system is None:
         system = _safe(platform.system) or ""
     os_name, os_version = _safe(partial(detect_os, system, root)) or (None, None)
-    zone = detect_timezone(env)
+    zone = _safe(partial(detect_timezone, env))
     browsers, default = _safe(partial(_browsers_and_default, system, root, env)) or ([], None)
     return Environment(
         os_name=os_name,

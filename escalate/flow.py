@@ -9,7 +9,6 @@ lost report.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from escalate import __version__
 from escalate import answers as A
+from escalate.background import Job
 from escalate.bundle import Bundle, write_bundle
 from escalate.console import Console
 from escalate.errors import EscalateError, InvalidAnswer
@@ -65,6 +65,7 @@ class NewOptions:
     resume: bool = False
     status: bool | None = None
     redact: bool = True
+    environment_job: Job[Environment] | None = None
 
 
 @dataclass
@@ -130,8 +131,8 @@ def run_new(console: Console, opts: NewOptions, notify: Notify) -> NewResult:
     for key, value in template.manifest.defaults.items():
         answers.setdefault(key, value)
     now = console.clock()
-    status_box = _start_status(console, opts)
-    env = _environment(notify)
+    status_job = _start_status(console, opts)
+    env = _environment(opts.environment_job, notify)
     interactive = console.is_interactive and not opts.yes
     draft = draft or Draft(new_report_id(now), template.name, {}, now.isoformat())
     draft.template = template.name
@@ -159,7 +160,7 @@ def run_new(console: Console, opts: NewOptions, notify: Notify) -> NewResult:
 
     attach_screenshot(console, opts, report, files, prompter, notify)
     attach_har(opts, report, answers, files, notify)
-    report.status = _finish_status(status_box)
+    report.status = status_job.result(5.0, None) if status_job else None
     mapping = _redact(report, opts.redact)
     from escalate.render.markdown import render_markdown
 
@@ -180,14 +181,15 @@ def _questions(template: Template) -> list[Question]:
     return [*core, *template.manifest.questions]
 
 
-def _environment(notify: Notify) -> Environment:
-    try:
+def _environment(job: Job[Environment] | None, notify: Notify) -> Environment:
+    if job is None:
         from escalate.environment import collect
 
-        return collect()
-    except Exception as exc:  # a collector bug must not cost the report
-        notify(f"could not detect the environment ({type(exc).__name__}); asking instead")
-        return Environment()
+        job = Job.start(collect, "environment")
+    env = job.result(timeout=5.0, fallback=Environment())
+    if job.error is not None:  # a collector bug must not cost the report
+        notify(f"could not detect the environment ({type(job.error).__name__}); asking instead")
+    return env
 
 
 def _default_browser(env: Environment) -> str | None:
@@ -248,28 +250,18 @@ def build_report(
     )
 
 
-def _start_status(console: Console, opts: NewOptions) -> dict[str, Any] | None:
+def _start_status(console: Console, opts: NewOptions) -> Job[StatusSnapshot | None] | None:
     if opts.status is False or (opts.status is None and console.offline):
         return None
-    box: dict[str, Any] = {}
     url = console.env.get("ESCALATE_STATUS_URL")
 
-    def run() -> None:
+    def fetch() -> StatusSnapshot | None:
         from escalate.status import fetch_status
 
-        box["snapshot"] = fetch_status(url) if url else fetch_status()
+        now = console.clock()
+        return fetch_status(url, now=now) if url else fetch_status(now=now)
 
-    box["thread"] = threading.Thread(target=run, name="status", daemon=True)
-    box["thread"].start()
-    return box
-
-
-def _finish_status(box: dict[str, Any] | None) -> StatusSnapshot | None:
-    if box is None:
-        return None
-    box["thread"].join(5.0)
-    snap = box.get("snapshot")
-    return snap if isinstance(snap, StatusSnapshot) else None
+    return Job.start(fetch, "status")
 
 
 def _redact(report: Report, enabled: bool) -> dict[str, str]:

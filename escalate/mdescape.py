@@ -16,6 +16,12 @@ _ENTITY = re.compile(r"&(#?[A-Za-z0-9]+;)")
 _BACKTICKS = re.compile(r"`+")
 _ALLOWED_HTML = re.compile(r"</?(sub|sup|br|kbd|details|summary)\s*/?>", re.IGNORECASE)
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+# A code span closes only with a backtick run of exactly the opening length.
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).*?(?<!`)\1(?!`)")
+_LOCAL_TARGET = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,200}")
+_LOCAL_IMAGE = re.compile(r"!\[[^\]\n]*\]\(\s*[A-Za-z0-9][A-Za-z0-9._-]{0,200}\s*\)")
+_REMOTE_IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*<?(?:[A-Za-z][A-Za-z0-9+.-]*:|//)[^)]*\)")
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 
 
 class MdSafe(str):
@@ -65,15 +71,34 @@ def checkbox(done: object) -> MdSafe:
 
 
 def neutralise(markdown: str) -> str:
-    """Make template-authored HTML and remote images visible and inert.
+    """Make template-authored HTML, remote images and bidi controls visible and inert.
 
-    Outside code, ``<`` that starts anything but a short allow-list of tags is escaped (so
-    an HTML comment or ``<img>`` shows as text) and remote images become plain links, so
-    previewing the submission never loads a URL that could carry the reporter's data.
+    Outside code, ``<`` that starts anything but a short allow-list of bare tags is escaped
+    (so an HTML comment or ``<img>`` shows as text), an image may only show a file of the
+    bundle (a remote one becomes visible text, so previewing the submission never loads a
+    URL that could carry the reporter's data), and bidi controls are spelled out. The
+    result is then parsed the way the PDF renderer parses it; if anything active is still
+    there (a construct this line-based pass misread), every ``<`` and ``![`` is escaped.
     """
+    text = _BIDI.sub(lambda m: f"[U+{ord(m.group()):04X}]", markdown)
+    soft = _neutralise_pass(text, strict=False)
+    if _is_inert(soft):
+        return soft
+    hard = _neutralise_pass(text, strict=True)
+    if _is_inert(hard):
+        return hard
+    from escalate.errors import TemplateError
+
+    raise TemplateError("the template's output still holds active HTML or images after escaping")
+
+
+def _neutralise_pass(markdown: str, strict: bool) -> str:
     out: list[str] = []
     fence: str | None = None
     for line in markdown.split("\n"):
+        if strict:
+            out.append(_neutralise_text(line))
+            continue
         m = _FENCE.match(line)
         if fence is not None:
             if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
@@ -89,22 +114,58 @@ def neutralise(markdown: str) -> str:
 
 
 def _neutralise_line(line: str) -> str:
-    parts = re.split(r"(`+[^`]*?`+)", line)
-    for i in range(0, len(parts), 2):  # even parts are outside code spans
-        text = parts[i]
-        text = re.sub(r"!\[([^\]]*)\]\(\s*<?(?:https?:)?//[^)]*\)", r"[remote image removed: \1]", text)
-        text = _escape_html(text)
-        parts[i] = text
-    return "".join(parts)
+    out: list[str] = []
+    pos = 0
+    for m in _CODE_SPAN.finditer(line):
+        if _escaped(line, m.start()):
+            continue
+        out.append(_neutralise_text(line[pos : m.start()]))
+        out.append(m.group())
+        pos = m.end()
+    out.append(_neutralise_text(line[pos:]))
+    return "".join(out)
 
 
-def _escape_html(text: str) -> str:
+def _neutralise_text(text: str) -> str:
+    text = _REMOTE_IMAGE.sub(r"[remote image removed: \1]", text)
     result: list[str] = []
     pos = 0
-    for m in re.finditer(r"(?<!\\)<", text):
+    for m in re.finditer(r"<|!\[", text):
+        if _escaped(text, m.start()):
+            continue
         result.append(text[pos : m.start()])
-        allowed = _ALLOWED_HTML.match(text, m.start())
-        result.append("<" if allowed else "&lt;")
+        if m.group() == "<":
+            result.append("<" if _ALLOWED_HTML.match(text, m.start()) else "&lt;")
+        else:
+            result.append("![" if _LOCAL_IMAGE.match(text, m.start()) else "!\\[")
         pos = m.end()
     result.append(text[pos:])
     return "".join(result)
+
+
+def _escaped(text: str, index: int) -> bool:
+    """True when the character at ``index`` follows an odd run of backslashes."""
+    run = 0
+    while index - run - 1 >= 0 and text[index - run - 1] == "\\":
+        run += 1
+    return run % 2 == 1
+
+
+def _is_inert(markdown: str) -> bool:
+    """Parse as the PDF renderer does: no HTML but the allow-list, no non-local image."""
+    try:
+        from markdown_it import MarkdownIt
+    except ImportError:  # cannot check: only the strict pass is trusted
+        return "<" not in _ALLOWED_HTML.sub("", markdown) and "![" not in markdown
+    md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    stack = list(md.parse(markdown))
+    while stack:
+        token = stack.pop()
+        stack += token.children or []
+        if token.type in ("html_inline", "html_block"):
+            if "<" in _ALLOWED_HTML.sub("", token.content):
+                return False
+        elif token.type == "image":
+            if not _LOCAL_TARGET.fullmatch(str(token.attrGet("src") or "")):
+                return False
+    return True

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 
 # category -> (placeholder stem, singular label, plural label); the order is the summary's.
 _CATEGORIES: dict[str, tuple[str, str, str]] = {
@@ -108,42 +109,76 @@ def _rewrite(text: str, edits: Iterator[Edit]) -> tuple[str, _OffsetMap | None]:
 
 # Terminal escapes and invisible characters are dropped; percent-escapes of the characters
 # secrets and emails are made of are decoded (decoding more would change nothing we match).
-_INVISIBLE = re.compile(
-    r"\x1b\[[0-?]{0,32}+[ -/]{0,8}+[@-~]"  # CSI (colours) as pasted from a terminal
-    r"|\x1b\][^\x07\x1b]{0,512}+(?:\x07|\x1b\\)"  # OSC (titles, hyperlinks)
-    r"|[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]++"
-    r"|(?P<pct>(?:%(?:2[DdEeBb]|40|5[Ff]|7[Ee]))++)"
-)
-_PERCENT_CHARS = {"2d": "-", "2e": ".", "2b": "+", "40": "@", "5f": "_", "7e": "~"}
+# Each pattern starts with a literal so ``re`` scans for it at memchr speed.
+# Only the delimiters of an OSC (title, hyperlink) go: its text may hold a URL with a token.
+_ANSI = re.compile(r"\x1b(?:\[[0-?]{0,32}+[!-/]{0,4}+[@-~]|[]\\])|\x07")
+_INVISIBLE = re.compile(r"[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]++")
+_PERCENT = re.compile(r"%(?:2[DdEeBb]|40|5[Ff]|7[Ee])(?:%(?:2[DdEeBb]|40|5[Ff]|7[Ee]))*+")
 
-_WRAP_PREFIX = r"(?:sk-|sk_|rk_|gh[pousr]_|github_pat_|xox[abprse]-|AKIA|ASIA|AIza|eyJ)"
 _KEYCH = "A-Za-z0-9_.\\-"
+# Secret prefixes, each of fixed width so it can sit in a lookbehind.
+_PREFIXES = ("sk-", "sk_", "rk_", "gh[pousr]_", "github_pat_", "xox[abprse]-", "AKIA", "ASIA",
+             "AIza", "eyJ")
+_ANY_PREFIX = "(?:" + "|".join(_PREFIXES) + ")"
+
+
+def _lb(prefix: str, chars: str = _KEYCH) -> str:
+    """``prefix`` only where it starts a run of ``chars``: the lookbehind follows the literal."""
+    return f"{prefix}(?<![{chars}]{prefix})"
+
+
 # A key-like token cut by a newline and indentation, continued by a token that looks random
-# (a digit or a case change soon), so a key at the end of a line never swallows prose.
-_WRAPPED = re.compile(
-    rf"(?<![{_KEYCH}]){_WRAP_PREFIX}[{_KEYCH}]*+"
-    rf"(?:\r?\n[ \t]{{0,40}}+"
-    rf"(?=[{_KEYCH}]{{0,80}}?(?:[0-9]|[a-z][A-Z]|[A-Z][a-z]{{0,20}}+[A-Z]))[{_KEYCH}]++)++"
-)
+# (a digit or a case change soon) and is not a new key, so a key at the end of a line never
+# swallows the prose or the key on the next one.
+_WRAPPED = [
+    re.compile(
+        rf"{_lb(p)}[{_KEYCH}]*+(?:\r?\n[ \t]{{0,40}}+(?!{_ANY_PREFIX})"
+        rf"(?=[{_KEYCH}]{{0,80}}?(?:[0-9]|[a-z][A-Z]|[A-Z][a-z]{{0,20}}+[A-Z]))[{_KEYCH}]++)++"
+    )
+    for p in _PREFIXES
+]
 _NEWLINE_INDENT = re.compile(r"\r?\n[ \t]*+")
 
 
+def _ordered(matches: Iterable[re.Match[str]]) -> list[re.Match[str]]:
+    """Matches of several patterns by position, dropping any that overlap an earlier one."""
+    out: list[re.Match[str]] = []
+    last = -1
+    for m in sorted(matches, key=lambda m: m.start()):
+        if m.start() >= last:
+            out.append(m)
+            last = m.end()
+    return out
+
+
 def _invisible_edits(text: str) -> Iterator[Edit]:
-    for m in _INVISIBLE.finditer(text):
-        run = m.group("pct")
-        new = "" if run is None else "".join(
-            _PERCENT_CHARS[run[i + 1 : i + 3].lower()] for i in range(0, len(run), 3)
-        )
+    found: list[Iterator[re.Match[str]]] = []
+    if "\x1b" in text:
+        found.append(_ANSI.finditer(text))
+    if not text.isascii():
+        found.append(_INVISIBLE.finditer(text))
+    if "%" in text:
+        found.append(_PERCENT.finditer(text))
+    for m in _ordered(chain.from_iterable(found)):
+        run = m.group()
+        if run[0] == "%":
+            new = bytes.fromhex(run.replace("%", "")).decode("ascii")
+        else:  # a colour change inside a key joins it; an OSC delimiter still separates words
+            new = "" if run[0] != "\x07" and run[1:2] not in ("]", "\\") else " "
         yield m.start(), m.end(), new
 
 
 def _wrap_edits(text: str) -> Iterator[Edit]:
-    for m in _WRAPPED.finditer(text):
+    if "\n" not in text:
+        return
+    wrapped = chain.from_iterable(p.finditer(text) for p in _WRAPPED)
+    for m in _ordered(wrapped):
         for nl in _NEWLINE_INDENT.finditer(text, m.start(), m.end()):
             yield nl.start(), nl.end(), ""
 
 
 def _normalise(text: str) -> tuple[str, list[_OffsetMap]]:
+    """The text to match on, and the maps back to ``text`` (apply them in order)."""
     maps: list[_OffsetMap] = []
     stage1, m1 = _rewrite(text, _invisible_edits(text))
     stage2, m2 = _rewrite(stage1, _wrap_edits(stage1))
@@ -154,6 +189,12 @@ def _normalise(text: str) -> tuple[str, list[_OffsetMap]]:
     return stage2, maps
 
 
+def _fold(text: str) -> str:
+    """Lower-case with one character per character, so positions match ``text``."""
+    # U+0130 is the only code point whose lower case is two characters long.
+    return text.lower() if text.isascii() else text.replace("\u0130", "I").lower()
+
+
 # --------------------------------------------------------------------------- detectors
 
 Candidate = tuple[int, int, int, str, str]  # (start, end, tier, category, identity)
@@ -162,17 +203,23 @@ Check = Callable[[str], str | None]  # value -> identity for the mapping, or Non
 _PLACEHOLDER_RE = re.compile(r"\[[A-Z]+(?:-[A-Z]+)*-\d+\]")
 
 
+_DIGIT_OR_UPPER = re.compile(r"[\dA-Z]")
+
+
 def _random_looking(value: str, min_len: int) -> bool:
-    return len(value) >= min_len and any(c.isdigit() or c.isupper() for c in value)
+    return len(value) >= min_len and _DIGIT_OR_UPPER.search(value) is not None
 
 
 def _token(min_len: int) -> Check:
     return lambda v: v if _random_looking(v, min_len) else None
 
 
+def _same(v: str) -> str | None:
+    return v
+
+
 def _openai(v: str) -> str | None:
-    rest = v[3:]
-    return v if _random_looking(rest, 20) else None
+    return v if _random_looking(v[3:], 20) else None
 
 
 def _secret_value(v: str) -> str | None:
@@ -183,6 +230,10 @@ def _secret_value(v: str) -> str | None:
 
 def _bearer(v: str) -> str | None:
     return v if len(v) >= 8 and any(c.isdigit() for c in v) else _token(16)(v)
+
+
+def _jwt(v: str) -> str | None:
+    return v if len(v) >= 24 and len(v.split(".", 1)[0]) >= 10 else None
 
 
 def _digits(v: str) -> str:
@@ -210,126 +261,150 @@ def _card(v: str) -> str | None:
     return d if 13 <= len(d) <= 19 and d[0] in "23456" and _luhn(d) else None
 
 
-_NOT_TLD = frozenset("png jpg jpeg gif svg webp ico js mjs ts tsx css map py json txt log".split())
-
-
-def _email_check(reporter: str | None) -> Check:
-    def check(v: str) -> str | None:
-        local, _, domain = v.rpartition("@")
-        tld = domain.rsplit(".", 1)[-1]
-        if local.startswith(".") or len(tld) < 2 or tld.isdigit() or tld.lower() in _NOT_TLD:
-            return None
-        ident = v.casefold()
-        return None if ident == reporter else ident
-
-    return check
-
-
 @dataclass(frozen=True)
 class _Rule:
     category: str
     pattern: re.Pattern[str]
     check: Check
     tier: int = 1  # URL passwords 0, known formats 1, cookies 2, generic 3: lower wins
-    needle: str = ""  # skip the scan when this (lower-cased) literal is absent
+    needle: str = ""  # skip the scan when this lower-case literal is absent
+    fold: bool = False  # match the lower-cased text (the value is still taken verbatim)
 
 
-def _lb(prefix: str, chars: str = _KEYCH) -> str:
-    """``prefix`` that only starts a run of ``chars`` (the lookbehind follows the literal)."""
-    return f"{prefix}(?<![{chars}]{prefix})"
+def _rule(category: str, pattern: str, check: Check, tier: int = 1, needle: str = "",
+          fold: bool = False) -> _Rule:
+    return _Rule(category, re.compile(pattern), check, tier, needle, fold)
 
 
-_KV_NAMES = (
-    r"passw(?:or)?d|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key"
-    r"|client[_-]?secret|auth"
+_VALUE = r"[\"']?[ \t]{0,5}+(?P<sep>[=:])[ \t]{0,5}+[\"']?(?P<v>[^\s&;,\"'<>]++)"
+_KV_NAMES = ("passw(?:or)?d", "pwd", "secret", "token", "api[_-]?key", "access[_-]?key",
+             "private[_-]?key", "auth")
+_PHONE_LABELS = ("phone", "tel", "telephone", "mobile", "cell", "fax", "whatsapp")
+# Card numbers and North American phone numbers share one scan: both start at a digit (or
+# "(") that is not inside a word, a number, a path or a longer run of digit groups.
+_DIGITS = re.compile(
+    r"[0-9(](?<![\w.\-/:+][0-9(])(?<![0-9][ .\-][0-9(])(?:"
+    r"(?P<card>(?<=[0-9])(?:[0-9]{3}([ \-])[0-9]{4}\2[0-9]{4}\2[0-9]{4}(?:\2[0-9]{3})?"
+    r"|[0-9]{3}([ \-])[0-9]{6}\3[0-9]{4,5}|[0-9]{12,18}+)(?![\w\-/:]|[ .,\-][0-9]))"
+    r"|(?P<phone>(?:(?<=\()[0-9]{3}\)[ .\-]?[0-9]{3}[ .\-][0-9]{4}|(?<=[0-9])[0-9]{2}-[0-9]{3}-"
+    r"[0-9]{4}|(?<=[0-9])[0-9]{2}\.[0-9]{3}\.[0-9]{4})(?![\w\-/:]|[.\-][0-9])))"
 )
 
+_RULES: list[_Rule] = [
+    _rule("password", r"://[^\s:/@?#]{0,256}+:(?P<v>[^\s/@?#]{1,256}+)@", _secret_value, 0,
+          "://"),
+    _rule("private_key", r"-----BEGIN (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY-----(?P<v>[^-]*+)"
+          r"-----END[^-\n]{0,60}+-----", lambda v: v.strip() or None, 0, "private"),
+    _rule("openai_key", _lb("sk-") + r"[A-Za-z0-9_\-]{20,}+", _openai, needle="sk-"),
+    _rule("stripe_key", _lb("sk_(?:live|test)_") + "[A-Za-z0-9]*+", _token(16), needle="sk_"),
+    _rule("stripe_key", _lb("rk_(?:live|test)_") + "[A-Za-z0-9]*+", _token(16), needle="rk_"),
+    _rule("github_token", _lb("gh[pousr]_") + "[A-Za-z0-9_]*+", _token(24), needle="gh"),
+    _rule("github_token", _lb("github_pat_") + "[A-Za-z0-9_]*+", _token(24), needle="pat_"),
+    _rule("slack_token", _lb("xox[abprse]-") + r"[A-Za-z0-9\-]*+", _token(14), needle="xox"),
+    _rule("google_key", _lb("AIza") + r"[A-Za-z0-9_\-]*+", _token(34), needle="aiza"),
+    _rule("aws_key", _lb("A(?:KIA|SIA|ROA|IDA|GPA|NPA)", "A-Za-z0-9")
+          + "[A-Z0-9]{16}(?![A-Za-z0-9])", _same),
+    _rule("aws_secret", r"aws_?secret_?access_?key[\"']?[ \t]{0,5}+[=:][ \t]{0,5}+[\"']?"
+          r"(?P<v>[a-z0-9/+=]{40})(?![a-z0-9/+=])", _same, needle="aws", fold=True),
+    _rule("jwt", _lb("eyJ") + r"[A-Za-z0-9_\-]*+\.[A-Za-z0-9_\-]*+\.[A-Za-z0-9_\-]*+"
+          r"(?:\.[A-Za-z0-9_\-]*+\.[A-Za-z0-9_\-]*+)?+", _jwt, needle="eyj"),
+    _rule("cvc", r"c(?:vc|vv|sc)(?<!\wc..)2?[ \t]{0,3}+[:#=]?[ \t]{0,3}+(?P<v>\d{3,4})(?!\d)",
+          _same, needle="c", fold=True),
+    _rule("phone", r"\+(?<![\w+]\+)\d{1,3}+(?:[ .\-]?+\(?+\d{1,5}+\)?+){1,6}+", _phone,
+          needle="+"),
+    *(
+        _rule("phone", rf"{label}(?<!\w{label})(?:[ \t]?(?:no\.?|number|#))?[ \t]{{0,3}}+"
+              r"[:=]?[ \t]{0,3}+(?P<v>\+?\(?\d(?:[ ().\-]{0,2}+\d){6,14}+)", _phone,
+              needle=label[:3], fold=True)
+        for label in _PHONE_LABELS
+    ),
+    _rule("bearer_token", r"bearer[ \t]++(?P<v>[a-z0-9\-._~+/]{8,}+=*+)", _bearer, 3, "bearer",
+          fold=True),
+    _rule("secret", r"authorization[\"']?[ \t]{0,5}+[:=][ \t]{0,5}+[\"']?(?:basic|token|digest)"
+          r"[ \t]++(?P<v>[^\s\"',;]++)", _secret_value, 3, "authorization", fold=True),
+    *(
+        _rule("password" if name.startswith("p") else "secret",
+              rf"{name}(?:[_-]?(?:key|token|access_key|id))?{_VALUE}", _secret_value, 3,
+              name[:3], fold=True)
+        for name in _KV_NAMES
+    ),
+]
 
-def _rules(reporter: str | None) -> list[_Rule]:
-    r = re.compile
-    return [
-        _Rule("password", r(r"://[^\s:/@?#]{0,256}+:(?P<v>[^\s/@?#]{1,256}+)@"),
-              _secret_value, 0, "://"),
-        _Rule("private_key", r(r"-----BEGIN[A-Z ]{0,40}+PRIVATE KEY-----(?P<v>[^-]*+)"
-                               r"-----END[A-Z ]{0,40}+PRIVATE KEY-----"),
-              lambda v: v.strip() or None, 0, "private key"),
-        _Rule("openai_key", r(_lb("sk-") + r"[A-Za-z0-9_\-]*+"), _openai, 1, "sk-"),
-        _Rule("stripe_key", r(_lb("(?:sk|rk)_(?:live|test)_") + r"[A-Za-z0-9]*+"),
-              _token(16), 1, "k_"),
-        _Rule("github_token", r(_lb("gh[pousr]_") + r"[A-Za-z0-9_]*+"), _token(24), 1, "gh"),
-        _Rule("github_token", r(_lb("github_pat_") + r"[A-Za-z0-9_]*+"), _token(24), 1, "pat_"),
-        _Rule("slack_token", r(_lb("xox[abprse]-") + r"[A-Za-z0-9\-]*+"), _token(14), 1, "xox"),
-        _Rule("google_key", r(_lb("AIza") + r"[A-Za-z0-9_\-]*+"), _token(34), 1, "aiza"),
-        _Rule("aws_key", r(_lb("(?:AKIA|ASIA|AROA|AIDA|AGPA|ANPA)", "A-Za-z0-9")
-                           + r"[A-Z0-9]{16}(?![A-Za-z0-9])"), lambda v: v),
-        _Rule("aws_secret", r(r"(?i:aws_?secret_?access_?key)[\"']?[ \t]{0,5}+[=:][ \t]{0,5}+"
-                              r"[\"']?(?P<v>[A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])"),
-              lambda v: v, 1, "secret"),
-        _Rule("jwt", r(_lb("eyJ") + r"[A-Za-z0-9_\-]*+\.[A-Za-z0-9_\-]*+\.[A-Za-z0-9_\-]*+"
-                       r"(?:\.[A-Za-z0-9_\-]*+\.[A-Za-z0-9_\-]*+)?+"),
-              lambda v: v if len(v) >= 24 and len(v.split(".", 1)[0]) >= 10 else None, 1, "eyj"),
-        _Rule("email", r(r"(?<![\w.+\-])[\w.+\-]++@[\w\-]++(?:\.[\w\-]++)++"),
-              _email_check(reporter), 1, "@"),
-        _Rule("card", r(r"(?<![\w.\-/:+])(?:\d{4}([ \-])\d{4}\1\d{4}\1\d{4}(?:\1\d{3})?"
-                        r"|\d{4}([ \-])\d{6}\2\d{4,5}|\d{13,19}+)(?![\w\-/:]|[ .,\-]\d)"),
-              _card),
-        _Rule("cvc", r(r"(?i)(?<!\w)(?:cvc2?|cvv2?|csc|security code)[ \t]{0,3}+[:#=]?[ \t]{0,3}+"
-                       r"(?P<v>\d{3,4})(?!\d)"), lambda v: v, 1),
-        _Rule("phone", r(r"\+(?<![\w+]\+)\d{1,3}+(?:[ .\-]?+\(?+\d{1,5}+\)?+){1,6}+"),
-              _phone, 1, "+"),
-        _Rule("phone", r(r"(?<![\w.+\-/:])(?:\(\d{3}\)[ .\-]?\d{3}[ .\-]\d{4}|\d{3}-\d{3}-\d{4}"
-                         r"|\d{3}\.\d{3}\.\d{4})(?![\w\-/:]|[.\-]\d)"), _phone),
-        _Rule("phone", r(r"(?i)(?<!\w)(?:phone|tel|telephone|mobile|cell|fax|whatsapp)"
-                         r"(?:[ \t]?(?:no\.?|number|#))?[ \t]{0,3}+[:=]?[ \t]{0,3}+"
-                         r"(?P<v>\+?\(?\d(?:[ ().\-]{0,2}+\d){6,14}+)"), _phone),
-        _Rule("bearer_token", r(r"(?i:bearer)[ \t]++(?P<v>[A-Za-z0-9\-._~+/]++=*+)"),
-              _bearer, 3, "bearer"),
-        _Rule("secret", r(r"(?i)(?:authorization|proxy-authorization)[\"']?[ \t]{0,5}+[:=]"
-                          r"[ \t]{0,5}+[\"']?(?:basic|token|digest)[ \t]++(?P<v>[^\s\"',;]++)"),
-              _secret_value, 3, "authorization"),
-        _Rule("secret", r(rf"(?i)(?:{_KV_NAMES})(?:[_-]?(?:key|token|access_key|id))?[\"']?"
-                          r"[ \t]{0,5}+(?P<sep>[=:])[ \t]{0,5}+[\"']?(?P<v>[^\s&;,\"'<>]++)"),
-              _secret_value, 3),
-    ]
-
-
-_COOKIE = re.compile(r"(?i)(?P<set>set-)?cookie[ \t]{0,4}+:[ \t]{0,4}+(?P<v>[^\r\n\"']*+)")
-_COOKIE_PAIR = re.compile(r"[ \t]*+(?P<name>[^=;\s]++)[ \t]*+=[ \t]*+(?P<v>[^;]*+)")
+_EMAIL_DOMAIN = re.compile(r"@[\w\-]++(?:\.[\w\-]++)++")
+_EMAIL_LOCAL_REVERSED = re.compile(r"[\w+\-][\w.+\-]{0,127}+")
+# "icon@2x.png" and "pkg@1.2.3" are not addresses.
+_NOT_TLD = frozenset(
+    ("png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "js", "mjs", "ts", "tsx", "css", "map",
+     "py", "json", "txt", "log")
+)
+_COOKIE = re.compile(r"cookie[ \t]{0,4}+:[ \t]{0,4}+(?P<v>[^\r\n\"']*+)")
+_COOKIE_PAIR = re.compile(r"(?<![^;\s:])[ \t]*+(?P<name>[^=;:\s]++)[ \t]*+=[ \t]*+(?P<v>[^;]*+)")
 
 
-def _candidates(text: str, rules: list[_Rule]) -> Iterator[Candidate]:
-    lowered = text.lower()
-    for rule in rules:
-        if rule.needle and rule.needle not in lowered:
+def _rule_candidates(text: str, folded: str) -> Iterator[Candidate]:
+    for rule in _RULES:
+        if rule.needle and rule.needle not in folded:
             continue
         group = "v" if "v" in rule.pattern.groupindex else 0
         kv = "sep" in rule.pattern.groupindex
-        for m in rule.pattern.finditer(text):
-            value = m.group(group)
+        for m in rule.pattern.finditer(folded if rule.fold else text):
+            s, e = m.span(group)
+            value = text[s:e]
             if kv and m.group("sep") == ":" and not _random_looking(value, 6):
                 continue  # "token: expired" is prose; "token=abc" is not
             ident = rule.check(value)
-            if ident is None:
-                continue
-            category = rule.category
-            if kv and re.match(r"(?i)passw|pwd", m.group()):
-                category = "password"
-            s, e = m.span(group)
-            yield s, e, rule.tier, category, ident
-    if "cookie" in lowered:
-        yield from _cookie_candidates(text)
+            if ident is not None:
+                yield s, e, rule.tier, rule.category, ident
 
 
-def _cookie_candidates(text: str) -> Iterator[Candidate]:
-    for m in _COOKIE.finditer(text):
+def _digit_candidates(text: str) -> Iterator[Candidate]:
+    for m in _DIGITS.finditer(text):
+        category = "card" if m.group("card") else "phone"
+        ident = (_card if category == "card" else _phone)(m.group())
+        if ident is not None:
+            yield m.start(), m.end(), 1, category, ident
+
+
+def _email_candidates(text: str, reporter: str | None) -> Iterator[Candidate]:
+    # Anchored on "@" + a dotted domain, then the local part is read backwards: a pattern
+    # that started at the local part would be tried at every word of the text.
+    for m in _EMAIL_DOMAIN.finditer(text):
+        at = m.start()
+        local = _EMAIL_LOCAL_REVERSED.match(text[max(0, at - 128) : at][::-1])
+        if local is None:
+            continue
+        start = at - local.end()
+        domain = m.group()[1:]
+        tld = domain.rsplit(".", 1)[-1]
+        if text[start] == "." or len(tld) < 2 or tld.isdigit() or tld.lower() in _NOT_TLD:
+            continue
+        ident = text[start : m.end()].casefold()
+        if ident != reporter:
+            yield start, m.end(), 1, "email", ident
+
+
+def _cookie_candidates(text: str, folded: str) -> Iterator[Candidate]:
+    for m in _COOKIE.finditer(folded):
+        is_set = folded[max(0, m.start() - 4) : m.start()] == "set-"
         base = m.start("v")
-        for n, pair in enumerate(_COOKIE_PAIR.finditer(m.group("v"))):
-            if m.group("set") and n:
+        for n, pair in enumerate(_COOKIE_PAIR.finditer(text, base, m.end("v"))):
+            if is_set and n:
                 break  # Set-Cookie: the rest are attributes (Path, Expires, HttpOnly...)
             value = pair.group("v").rstrip()
             if value and not _PLACEHOLDER_RE.fullmatch(value):
-                s = base + pair.start("v")
+                s = pair.start("v")
                 yield s, s + len(value), 2, "cookie", f"{pair.group('name')}={value}"
+
+
+def _candidates(text: str, reporter: str | None) -> list[Candidate]:
+    folded = _fold(text)
+    found = list(_rule_candidates(text, folded))
+    found.extend(_digit_candidates(text))
+    if "@" in text:
+        found.extend(_email_candidates(text, reporter))
+    if "cookie" in folded:
+        found.extend(_cookie_candidates(text, folded))
+    return found
 
 
 def _select(cands: list[Candidate]) -> list[Candidate]:
@@ -362,7 +437,7 @@ class Redactor:
 
     def __init__(self, reporter_email: str | None = None) -> None:
         reporter = reporter_email.strip().casefold() if reporter_email else None
-        self._rules = _rules(reporter or None)
+        self._reporter = reporter or None
         self._by_value: dict[tuple[str, str], str] = {}
         self._originals: dict[str, str] = {}
         self._next: dict[str, int] = {}
@@ -384,18 +459,19 @@ class Redactor:
     def redact(self, text: str) -> RedactedText:
         """Replace every secret in ``text``; everything else is kept verbatim."""
         norm, maps = _normalise(text)
-        spans = _select(list(_candidates(norm, self._rules)))
+        spans = _select(_candidates(norm, self._reporter))
         if not spans:
             return RedactedText(text, ())
         parts: list[str] = []
         found: list[Redaction] = []
         last = out_len = 0
         for s, e, _tier, category, ident in spans:
+            value = norm[s:e]
             for m in maps:
                 s, e = m.start(s), m.end(e)
             if s < last:  # two matches inside one decoded escape: the first one covers it
                 continue
-            placeholder = self._placeholder(category, ident, ident)
+            placeholder = self._placeholder(category, ident, value)
             parts.append(text[last:s])
             out_len += s - last
             parts.append(placeholder)

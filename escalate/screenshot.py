@@ -273,7 +273,8 @@ def _countdown(
     delay: float, countdown: Callable[[int], None] | None, sleep: Callable[[float], None]
 ) -> None:
     remaining = delay
-    while remaining > 0:
+    # The epsilon stops float residue (2.7 - 0.7 ...) from adding a phantom "1".
+    while remaining > 1e-6:
         whole = math.ceil(remaining)
         if countdown is not None:
             countdown(whole)
@@ -495,12 +496,37 @@ def _mb(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
+def _png_estimate(image: Image.Image, limit: int) -> int | None:
+    """The PNG size predicted from sampled strips, when it is clearly past ``limit``.
+
+    A noisy 4K screen spends most of a second in a PNG encode that is then thrown away;
+    eight strips holding a sixteenth of the rows predict it for a sixteenth of the cost.
+    """
+    width, height = image.size
+    if width * height * len(image.getbands()) <= limit or height < 128:
+        return None  # even stored raw it fits; nothing to save
+    strip, step = height // 128, height // 8
+    sampled = 0
+    for top in range(0, 8 * step, step):
+        part = image.crop((0, top, width, top + strip))
+        buf = io.BytesIO()
+        part.save(buf, "PNG", compress_level=PNG_LEVEL)
+        sampled += len(buf.getvalue())
+    estimate = sampled * height // (8 * strip)
+    # The margin keeps a screen whose strips happen to be its busiest rows as PNG.
+    return estimate if estimate > limit * 1.1 else None
+
+
 def encode(image: Image.Image, limit: int = LIMIT) -> tuple[bytes, str, str | None]:
     """PNG at ``compress_level=1``; past ``limit``, JPEG q85, then smaller JPEGs, with a note."""
-    png = _save(image, "PNG", limit, compress_level=PNG_LEVEL)
-    if png is not None:
-        return png, "png", None
-    over = f"as PNG it would pass {_mb(limit)}"
+    estimate = _png_estimate(image, limit)
+    if estimate is None:
+        png = _save(image, "PNG", limit, compress_level=PNG_LEVEL)
+        if png is not None:
+            return png, "png", None
+        over = f"as PNG it would pass {_mb(limit)}"
+    else:
+        over = f"as PNG it would be about {_mb(estimate)}, over {_mb(limit)}"
     rgb = image.convert("RGB") if image.mode != "RGB" else image
     # 4:4:4 keeps coloured text sharp; JPEG's default 4:2:0 smears it.
     jpeg = _save(rgb, "JPEG", limit, quality=JPEG_QUALITY, subsampling=0)

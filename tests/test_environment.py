@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import require_tool
 
 from escalate import environment
 from escalate.environment import (
@@ -236,8 +237,18 @@ def test_firefox_version_read_without_running_it(tmp_path: Path) -> None:
     bindir.mkdir()
     (bindir / "firefox").symlink_to(exe)
     env = collect(env={"PATH": str(bindir)}, root=tmp_path / "root", system="Linux")
-    assert env.browsers == [Browser(name="Firefox", version="133.0.3", path=str(bindir / "firefox"))]
+    expected = Browser(name="Firefox", version="133.0.3", path=str(bindir / "firefox"))
+    assert env.browsers == [expected]
     assert not marker.exists()
+
+
+def test_firefox_esr_folder_marks_the_version(tmp_path: Path) -> None:
+    write(tmp_path / "usr/lib/firefox-esr/application.ini", "[App]\nVersion=128.5.0\n")
+    script(tmp_path / "usr/lib/firefox-esr/firefox-esr", "exit 1")
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin/firefox-esr").symlink_to(tmp_path / "usr/lib/firefox-esr/firefox-esr")
+    env = collect(env={"PATH": str(tmp_path / "bin")}, root=tmp_path, system="Linux")
+    assert [(b.name, b.version) for b in env.browsers] == [("Firefox", "128.5.0esr")]
 
 
 def test_firefox_ini_broken_is_unknown(tmp_path: Path) -> None:
@@ -404,7 +415,7 @@ def test_collect_survives_a_raising_probe(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(environment, "proxy_variables", boom)
     monkeypatch.setattr(environment, "vpn_interfaces", boom)
     monkeypatch.setattr(environment, "_linux_candidates", boom)
-    monkeypatch.setattr(environment.platform, "machine", boom)
+    monkeypatch.setattr(platform, "machine", boom)
     (tmp_path / "etc/os-release").mkdir(parents=True)
     (tmp_path / "usr/lib/firefox/application.ini").mkdir(parents=True)
     env = collect(env={"PATH": "", "TZ": "Europe/Paris", "https_proxy": "x"},
@@ -413,6 +424,32 @@ def test_collect_survives_a_raising_probe(tmp_path: Path, monkeypatch: pytest.Mo
     assert env.arch is None
     assert env.timezone == "Europe/Paris"
     assert env.os_name == "Linux"
+
+
+def _version_output(cmd: str) -> str:
+    import re
+    import subprocess
+
+    out = subprocess.run([cmd, "--version"], capture_output=True, text=True, timeout=30).stdout
+    m = re.search(r"\d+(?:\.\d+)+\w*", out)
+    assert m, out
+    return m.group(0)
+
+
+@pytest.mark.e2e
+def test_real_chromium_is_found_with_its_version() -> None:
+    require_tool("chromium")
+    found = {b.name: b for b in collect().browsers}
+    assert "Chromium" in found
+    assert found["Chromium"].version == _version_output("chromium")
+
+
+@pytest.mark.e2e
+def test_real_firefox_esr_version_matches_without_running_it() -> None:
+    require_tool("firefox-esr")
+    found = {b.name: b for b in collect().browsers}
+    assert "Firefox" in found
+    assert found["Firefox"].version == _version_output("firefox-esr")
 
 
 def test_collect_real_machine_is_fast_and_typed() -> None:

@@ -175,6 +175,12 @@ def test_delay_counts_down_before_the_capture(hd: XServer) -> None:
     shot = capture_when_drawn(hd, delay=2.5, countdown=calls.append, sleep=slept.append)
     assert calls == [3, 2, 1]
     assert slept == [0.5, 1.0, 1.0]
+    for delay, expected in [(2.7, [3, 2, 1]), (0.3, [1]), (1, [1])]:
+        ticks: list[int] = []
+        waited: list[float] = []
+        capture_when_drawn(hd, delay=delay, countdown=ticks.append, sleep=waited.append)
+        assert ticks == expected
+        assert sum(waited) == pytest.approx(delay)
     assert shot.width == 1920
     # A bad monitor is reported before the wait, not after it.
     calls.clear()
@@ -372,17 +378,33 @@ def gradient() -> Image.Image:
 
 def test_encode_noise_4k_falls_back_under_the_limit() -> None:
     noise = Image.frombytes("RGB", (3840, 2160), os.urandom(3840 * 2160 * 3))
+    started = time.perf_counter()
     data, fmt, note = encode(noise)
+    elapsed = time.perf_counter() - started
     assert fmt == "jpeg" and len(data) <= LIMIT
-    assert note is not None and note.startswith("as PNG it would pass 20.0 MB, so it is a JPEG")
+    assert note is not None and note.startswith("as PNG it would be about 2")
+    assert "MB, over 20.0 MB, so it is a JPEG (quality 85, " in note
     assert Image.open(io.BytesIO(data)).size == (3840, 2160)
+    # The doomed PNG is predicted, not written: the worst case stays well under a second.
+    assert elapsed < 1.0, f"4K noise encode took {elapsed:.3f} s"
 
-    # A tighter limit forces a smaller picture, and the note says so.
-    small = noise.crop((0, 0, 1920, 1080))
+
+def test_encode_estimate_is_honest_and_downscales_when_needed() -> None:
+    small = Image.frombytes("RGB", (1920, 1080), os.urandom(1920 * 1080 * 3))
+    real = io.BytesIO()
+    small.save(real, "PNG", compress_level=1)
     data, fmt, note = encode(small, limit=2 * 1024 * 1024)
     assert fmt == "jpeg" and len(data) <= 2 * 1024 * 1024
     assert note is not None and "scaled down from 1920x1080 to" in note
     assert Image.open(io.BytesIO(data)).size < (1920, 1080)
+    said = float(note.split("about ")[1].split(" MB")[0]) * 1024 * 1024
+    assert abs(said - len(real.getvalue())) < 0.05 * len(real.getvalue())
+
+    # Just over the limit: the PNG is tried, stopped at the limit, and the note says so.
+    limit = len(real.getvalue()) - 1000
+    data, fmt, note = encode(small, limit=limit)
+    assert fmt == "jpeg" and len(data) <= limit
+    assert note is not None and note.startswith(f"as PNG it would pass {limit / 2**20:.1f} MB")
 
     with pytest.raises(CaptureError, match="cannot be made smaller than"):
         encode(small, limit=300)
@@ -531,6 +553,7 @@ def huge_png_header(width: int, height: int) -> bytes:
     )
 
 
+@needs_x11
 def test_bench_script_runs(hd: XServer, tmp_path: Path) -> None:
     script = Path(__file__).with_name("bench_screenshot.py")
     env = dict(hd.env, TMPDIR=str(tmp_path))

@@ -70,10 +70,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     render = sub.add_parser("render", help="render an existing report again (new folder)")
     render.add_argument("folder", type=Path, metavar="REPORT_DIR")
-    render.add_argument("--out", type=Path, metavar="DIR",
-                        help="new folder for the result (default: REPORT_DIR.render-N)")
-    render.add_argument("--format", type=_formats, default=frozenset({"md", "pdf", "json"}),
-                        metavar="md,pdf,json", help="what to render (default all three)")
+    render.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="new folder for the result (default: REPORT_DIR.render-N)",
+    )
+    render.add_argument(
+        "--format",
+        type=_formats,
+        default=frozenset({"md", "pdf", "json"}),
+        metavar="md,pdf,json",
+        help="what to render (default all three)",
+    )
 
     sub.add_parser("schema", help="print the JSON schema of report.json")
 
@@ -116,8 +125,57 @@ def build_parser() -> argparse.ArgumentParser:
             help="also search this folder (highest precedence)",
         )
 
+    shot = sub.add_parser("screenshot", help="list monitors, or capture one screenshot to a file")
+    shot.add_argument("--list-monitors", action="store_true", help="list the monitors and exit")
+    shot.add_argument("--out", type=Path, metavar="FILE", help="write the capture here (new file)")
+    _add_capture_options(shot)
+
     sub.add_parser("doctor", help="check what works on this machine (display, keyring, PDF)")
     return parser
+
+
+def _region(text: str) -> str:
+    from escalate.screenshot import Region
+
+    try:
+        Region.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None
+    return text
+
+
+def _delay(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 <= value <= 60:
+        raise argparse.ArgumentTypeError("give a delay from 0 to 60 seconds")
+    return value
+
+
+def _add_capture_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--monitor", type=int, metavar="N", help="monitor to capture (1 = primary)")
+    p.add_argument(
+        "--all", dest="all_monitors", action="store_true", help="capture all monitors as one image"
+    )
+    p.add_argument("--region", type=_region, metavar="X,Y,W,H", help="capture only this region")
+    p.add_argument(
+        "--delay",
+        type=_delay,
+        default=0.0,
+        metavar="S",
+        help="wait S seconds (with a countdown) before capturing",
+    )
+    p.add_argument(
+        "--redact",
+        dest="redact_boxes",
+        type=_region,
+        action="append",
+        default=[],
+        metavar="X,Y,W,H",
+        help="black out this region of the screenshot (repeatable)",
+    )
 
 
 def _add_new_options(p: argparse.ArgumentParser, include_answers: bool = True) -> None:
@@ -167,26 +225,7 @@ def _add_new_options(p: argparse.ArgumentParser, include_answers: bool = True) -
         metavar="PATH",
         help="attach this PNG/JPEG instead of capturing",
     )
-    p.add_argument("--monitor", type=int, metavar="N", help="monitor to capture (1 = primary)")
-    p.add_argument(
-        "--all", dest="all_monitors", action="store_true", help="capture all monitors as one image"
-    )
-    p.add_argument("--region", metavar="X,Y,W,H", help="capture only this region")
-    p.add_argument(
-        "--delay",
-        type=float,
-        default=0.0,
-        metavar="S",
-        help="wait S seconds (with a countdown) before capturing",
-    )
-    p.add_argument(
-        "--redact",
-        dest="redact_boxes",
-        action="append",
-        default=[],
-        metavar="X,Y,W,H",
-        help="black out this region of the screenshot (repeatable)",
-    )
+    _add_capture_options(p)
     p.add_argument(
         "--har",
         type=Path,
@@ -371,6 +410,37 @@ def _cmd_templates(console: Console, args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def _cmd_screenshot(console: Console, args: argparse.Namespace) -> int:
+    from escalate import screenshot as S
+
+    if args.list_monitors:
+        for m in S.list_monitors(console.env):
+            primary = "  (primary)" if m.primary else ""
+            console.out(f"{m.index}: {m.width}x{m.height} at {m.left},{m.top}{primary}")
+        return ExitCode.OK
+    if args.out is None:
+        raise UsageError("screenshot: give --out FILE or --list-monitors")
+    if args.out.exists() or args.out.is_symlink():
+        from escalate.errors import OutputError
+
+        raise OutputError(f"{args.out} already exists; it is never overwritten")
+    shot = S.capture(
+        monitor=args.monitor,
+        all_monitors=args.all_monitors,
+        region=S.Region.parse(args.region) if args.region else None,
+        delay=args.delay,
+        countdown=lambda n: console.err(f"capturing in {n}…"),
+        redact=[S.Region.parse(b) for b in args.redact_boxes],
+        env=console.env,
+    )
+    from escalate.fsio import atomic_write
+
+    atomic_write(args.out, shot.png)
+    note = f" ({shot.note})" if shot.note else ""
+    console.out(f"{args.out}: {shot.width}x{shot.height} {shot.format}{note}")
+    return ExitCode.OK
+
+
 def _cmd_doctor(console: Console, args: argparse.Namespace) -> int:
     from escalate.doctor import run_checks
 
@@ -390,6 +460,7 @@ HANDLERS: dict[str, Handler] = {
     "schema": _cmd_schema,
     "config": _cmd_config,
     "templates": _cmd_templates,
+    "screenshot": _cmd_screenshot,
     "doctor": _cmd_doctor,
 }
 

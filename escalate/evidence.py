@@ -6,7 +6,7 @@ bundle is still written.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from escalate.errors import CaptureError, EscalateError
@@ -67,6 +67,7 @@ def attach_screenshot(
                 countdown=countdown,
                 redact=boxes,
                 env=console.env,
+                timeout=_capture_timeout(console.env),
             )
     except CaptureError as exc:
         report.screenshot_problem = exc.message
@@ -84,6 +85,14 @@ def attach_screenshot(
         redacted_regions=shot.redacted_regions,
         note=shot.note,
     )
+
+
+def _capture_timeout(env: Mapping[str, str]) -> float:
+    # A frozen X server blocks mss forever; this bounds it (overridable for slow remotes).
+    try:
+        return max(0.1, float(env.get("ESCALATE_CAPTURE_TIMEOUT", "5")))
+    except ValueError:
+        return 5.0
 
 
 def _region(S: Any, text: str, flag: str) -> Any:

@@ -127,13 +127,15 @@ def _lb(prefix: str, chars: str = _KEYCH) -> str:
     return f"{prefix}(?<![{chars}]{prefix})"
 
 
-# A key-like token cut by a newline and indentation, continued by a token that looks random
-# (a digit or a case change soon) and is not a new key, so a key at the end of a line never
-# swallows the prose or the key on the next one.
+# A key-like token cut by a newline and indentation: the piece before the break fills a line
+# (16+ key characters) and the piece after looks random (a digit or a case change soon) and
+# is neither a new key nor a log timestamp, so a key at the end of a line never swallows the
+# prose, the date or the key on the next one.
 _WRAPPED = [
     re.compile(
-        rf"{_lb(p)}[{_KEYCH}]*+(?:\r?\n[ \t]{{0,40}}+(?!{_ANY_PREFIX})"
-        rf"(?=[{_KEYCH}]{{0,80}}?(?:[0-9]|[a-z][A-Z]|[A-Z][a-z]{{0,20}}+[A-Z]))[{_KEYCH}]++)++"
+        rf"{_lb(p)}[{_KEYCH}]*+(?:(?<=[{_KEYCH}]{{16}})\r?\n[ \t]{{0,40}}+"
+        rf"(?!{_ANY_PREFIX}|[0-9]{{4}}-[0-9]{{2}}-[0-9]|[0-9]{{1,2}}:[0-9]{{2}})"
+        rf"(?=[{_KEYCH}]{{0,80}}?(?:[0-9]|[a-z][A-Z]|[A-Z][a-z]{{1,20}}+[A-Z]))[{_KEYCH}]++)++"
     )
     for p in _PREFIXES
 ]

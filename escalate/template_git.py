@@ -47,7 +47,8 @@ def run_git(args: Sequence[str], env: Mapping[str, str], timeout: float = GIT_TI
             "git is not installed (needed for template repositories)",
             "install git, or add a plain folder: `escalate templates add DIR`",
         )
-    verb = next((a for a in args if not a.startswith("-") and a != "-C"), "git")
+    rest = list(args[2:]) if args[:1] == ["-C"] or tuple(args[:1]) == ("-C",) else list(args)
+    verb = next((a for a in rest if not a.startswith("-")), "git")
     try:
         done = subprocess.run(
             [git, *_SAFE_CONFIG, *args],
@@ -66,7 +67,8 @@ def run_git(args: Sequence[str], env: Mapping[str, str], timeout: float = GIT_TI
         raise TemplateError(f"cannot run git: {exc.strerror}") from None
     if done.returncode != 0:
         lines = [ln for ln in done.stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
-        detail = lines[-1].strip() if lines else f"exit code {done.returncode}"
+        fatal = [ln for ln in lines if ln.startswith(("fatal:", "error:"))]
+        detail = (fatal or lines or [f"exit code {done.returncode}"])[0].strip()
         raise TemplateError(f"git {verb} failed: {detail}")
     return done.stdout.decode("utf-8", "replace").strip()
 

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 
 from escalate.errors import EscalateError, ExitCode
@@ -27,10 +28,8 @@ def _error_classes() -> list[type[EscalateError]]:
     import importlib
 
     for module in ("escalate.identity", "escalate.har"):  # errors defined beside their concern
-        try:
+        with contextlib.suppress(ImportError):
             importlib.import_module(module)
-        except ImportError:
-            pass
     seen: list[type[EscalateError]] = []
     todo: list[type[EscalateError]] = [EscalateError]
     while todo:

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 from urllib.parse import urlsplit, urlunsplit
 
 from escalate.errors import EscalateError, OutputError
@@ -80,7 +80,14 @@ class HarError(EscalateError):
 
 @dataclass(frozen=True)
 class HarSummary:
-    """What a HAR says about the failure, and how much was scrubbed from it."""
+    """What a HAR says about the failure, and how much was scrubbed from it.
+
+    ``request_ids`` holds one id per entry that has one (x-request-id preferred, cf-ray
+    last), those of failing requests first, without repeats. ``removed`` counts by kind:
+    ``auth_headers``, ``cookies``, ``query_params``, ``url_credentials``,
+    ``post_bodies_dropped``, ``response_bodies``, ``private_fields`` and ``text_secrets``
+    (values the redactor replaced anywhere in the HAR).
+    """
 
     entries: int
     request_ids: list[str]
@@ -334,7 +341,7 @@ def sanitize_har(src: Path, dst: Path, redactor: Redactor | None = None) -> HarS
     for page in _dicts(log.get("pages")):
         if isinstance(page.get("title"), str):
             page["title"] = scrub.url(page["title"])
-    _write_json(Path(dst), har)
+    _write_json(Path(dst), har, _dump_har)
     starts = [f.started_at for f in failed if f.started_at is not None]
     removed = dict(scrub.removed)
     if scrub.text_secrets:
@@ -353,8 +360,28 @@ def _utc_key(value: datetime) -> float:
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
 
 
-def _write_json(dst: Path, data: Any) -> None:
-    """Stream ``data`` as JSON to ``dst`` atomically, 0600, never through a symlink."""
+def _dump_har(har: dict[str, Any], fh: TextIO) -> None:
+    """Write the HAR one entry per line with the C encoder, never as one big string.
+
+    ``json.dump`` streams too, but through the pure-Python encoder, 4x slower on a big HAR.
+    """
+    log = har.pop("log")
+    entries = log.pop("entries")
+    log["entries"] = []  # last key of the last key: the head ends with the empty list
+    har["log"] = log
+    head = json.dumps(har, ensure_ascii=False)
+    log["entries"] = entries
+    tail = "]}}"
+    assert head.endswith("[" + tail)
+    fh.write(head[: -len(tail)])
+    for i, item in enumerate(entries):
+        fh.write("\n" if i == 0 else ",\n")
+        fh.write(json.dumps(item, ensure_ascii=False))
+    fh.write("\n" + tail + "\n")
+
+
+def _write_json(dst: Path, data: Any, dump: Callable[[Any, TextIO], None]) -> None:
+    """Stream ``data`` to ``dst`` with ``dump``, atomically, 0600, never through a symlink."""
     if dst.is_symlink():
         raise OutputError(f"{dst} is a symbolic link; refusing to write through it")
     tmp = dst.parent / f".{dst.name}.{secrets.token_hex(4)}.tmp"
@@ -365,7 +392,7 @@ def _write_json(dst: Path, data: Any) -> None:
         raise OutputError(f"cannot write {dst}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", buffering=1 << 20) as fh:
-            json.dump(data, fh, ensure_ascii=False, indent=1)
+            dump(data, fh)
             fh.flush()
             os.fsync(fh.fileno())
         tmp.chmod(0o600)

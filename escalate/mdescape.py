@@ -162,10 +162,10 @@ def _is_inert(markdown: str) -> bool:
     while stack:
         token = stack.pop()
         stack += token.children or []
-        if token.type in ("html_inline", "html_block"):
-            if "<" in _ALLOWED_HTML.sub("", token.content):
-                return False
-        elif token.type == "image":
-            if not _LOCAL_TARGET.fullmatch(str(token.attrGet("src") or "")):
-                return False
+        is_html = token.type in ("html_inline", "html_block")
+        if is_html and "<" in _ALLOWED_HTML.sub("", token.content):
+            return False
+        src = str(token.attrGet("src") or "") if token.type == "image" else ""
+        if token.type == "image" and not _LOCAL_TARGET.fullmatch(src):
+            return False
     return True

@@ -17,7 +17,8 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from itertools import chain
+from itertools import accumulate, chain
+from operator import sub
 
 # category -> (placeholder stem, singular label, plural label); the order is the summary's.
 _CATEGORIES: dict[str, tuple[str, str, str]] = {
@@ -63,14 +64,16 @@ class RedactedText:
 
 
 class _OffsetMap:
-    """Maps positions of one normalisation stage's output back to its input."""
+    """Maps positions of one normalisation stage's output back to its input.
 
-    def __init__(self, edits: list[tuple[int, int, int, int]]) -> None:
-        # (src_start, src_end, dst_start, dst_end), sorted and non-overlapping
-        self.src_starts = [e[0] for e in edits]
-        self.src_ends = [e[1] for e in edits]
-        self.dst_starts = [e[2] for e in edits]
-        self.dst_ends = [e[3] for e in edits]
+    Edit ``i`` turned ``input[src_starts[i]:src_ends[i]]`` into
+    ``output[dst_starts[i]:dst_ends[i]]``; edits are sorted and do not overlap.
+    """
+
+    def __init__(self, src_starts: list[int], src_ends: list[int], dst_starts: list[int],
+                 dst_ends: list[int]) -> None:
+        self.src_starts, self.src_ends = src_starts, src_ends
+        self.dst_starts, self.dst_ends = dst_starts, dst_ends
 
     def start(self, p: int) -> int:
         """Where a span starting at ``p`` starts: after removed text, before replaced text."""
@@ -88,32 +91,70 @@ class _OffsetMap:
         return self.src_ends[i] + max(0, p - self.dst_ends[i])
 
 
+def _shrink(text: str, pattern: re.Pattern[str], ratio: int,
+            rewrite: Callable[[str, list[str]], str]) -> tuple[str, _OffsetMap | None]:
+    """Apply ``rewrite``, which shrinks every match of ``pattern`` to ``1/ratio`` of its
+    length (``ratio`` 0: deletes it), and map the result back to ``text``.
+
+    ``pattern`` has one group around the whole match, so ``split`` hands over the kept text
+    and the matches in turn: their offsets then come from ``accumulate`` and ``map`` without
+    a Python step per match, and a text with millions of escapes stays fast.
+    """
+    parts = pattern.split(text)
+    if len(parts) == 1:
+        return text, None
+    bounds = list(accumulate(map(len, parts)))
+    starts = bounds[0:-1:2]
+    ends = bounds[1::2]
+    if not ratio:  # a deletion lands where the text kept before it ends
+        dst = list(accumulate(map(len, parts[0:-1:2])))
+        return rewrite(text, parts), _OffsetMap(starts, ends, dst, dst)
+    lengths = list(map(sub, ends, starts))
+    kept = [n // ratio for n in lengths]
+    dst_ends = list(map(sub, ends, accumulate(map(sub, lengths, kept))))
+    dst_starts = list(map(sub, dst_ends, kept))
+    return rewrite(text, parts), _OffsetMap(starts, ends, dst_starts, dst_ends)
+
+
+# Terminal colour escapes and invisible characters are deleted, so a key they split joins
+# again. Of an OSC (title, hyperlink) only the ESC goes: its "]" and "\\" still separate
+# words, and its text (a URL with a token, say) is matched like any other.
+_DELETE = re.compile(
+    r"(\x1b(?:\[[0-?]{0,32}+[!-/]{0,4}+[@-~]|(?=[]\\]))"
+    r"|[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]++)"
+)
+# Percent-escapes of the characters secrets and emails are made of are decoded; decoding
+# more would change nothing we match. No decoded character is "%" or a hex digit, so
+# replacing them one after the other cannot create a new escape.
+_PERCENT = re.compile(r"((?:%(?:2[DdEeBb]|40|5[Ff]|7[Ee]))++)")
+_PERCENT_CHARS = {"%2D": "-", "%2E": ".", "%2B": "+", "%40": "@", "%5F": "_", "%7E": "~"}
+
+
+def _decode_percent(text: str, _parts: list[str]) -> str:
+    for esc, char in _PERCENT_CHARS.items():
+        text = text.replace(esc, char).replace(esc.lower(), char)
+    return text
+
+
 Edit = tuple[int, int, str]  # (start, end, replacement) in the stage's input
 
 
 def _rewrite(text: str, edits: Iterator[Edit]) -> tuple[str, _OffsetMap | None]:
     parts: list[str] = []
-    table: list[tuple[int, int, int, int]] = []
+    table: tuple[list[int], list[int], list[int], list[int]] = ([], [], [], [])
     last = shift = 0
     for s, e, new in edits:
         parts.append(text[last:s])
         parts.append(new)
-        table.append((s, e, s + shift, s + shift + len(new)))
+        for column, value in zip(table, (s, e, s + shift, s + shift + len(new)), strict=True):
+            column.append(value)
         shift += len(new) - (e - s)
         last = e
-    if not table:
+    if not table[0]:
         return text, None
     parts.append(text[last:])
-    return "".join(parts), _OffsetMap(table)
+    return "".join(parts), _OffsetMap(*table)
 
-
-# Terminal escapes and invisible characters are dropped; percent-escapes of the characters
-# secrets and emails are made of are decoded (decoding more would change nothing we match).
-# Each pattern starts with a literal so ``re`` scans for it at memchr speed.
-# Only the delimiters of an OSC (title, hyperlink) go: its text may hold a URL with a token.
-_ANSI = re.compile(r"\x1b(?:\[[0-?]{0,32}+[!-/]{0,4}+[@-~]|[]\\])|\x07")
-_INVISIBLE = re.compile(r"[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]++")
-_PERCENT = re.compile(r"%(?:2[DdEeBb]|40|5[Ff]|7[Ee])(?:%(?:2[DdEeBb]|40|5[Ff]|7[Ee]))*+")
 
 _KEYCH = "A-Za-z0-9_.\\-"
 # Secret prefixes, each of fixed width so it can sit in a lookbehind.
@@ -153,23 +194,6 @@ def _ordered(matches: Iterable[re.Match[str]]) -> list[re.Match[str]]:
     return out
 
 
-def _invisible_edits(text: str) -> Iterator[Edit]:
-    found: list[Iterator[re.Match[str]]] = []
-    if "\x1b" in text:
-        found.append(_ANSI.finditer(text))
-    if not text.isascii():
-        found.append(_INVISIBLE.finditer(text))
-    if "%" in text:
-        found.append(_PERCENT.finditer(text))
-    for m in _ordered(chain.from_iterable(found)):
-        run = m.group()
-        if run[0] == "%":
-            new = bytes.fromhex(run.replace("%", "")).decode("ascii")
-        else:  # a colour change inside a key joins it; an OSC delimiter still separates words
-            new = "" if run[0] != "\x07" and run[1:2] not in ("]", "\\") else " "
-        yield m.start(), m.end(), new
-
-
 def _wrap_edits(text: str) -> Iterator[Edit]:
     if "\n" not in text:
         return
@@ -179,16 +203,24 @@ def _wrap_edits(text: str) -> Iterator[Edit]:
             yield nl.start(), nl.end(), ""
 
 
+def _delete(_text: str, parts: list[str]) -> str:
+    return "".join(parts[::2])
+
+
 def _normalise(text: str) -> tuple[str, list[_OffsetMap]]:
     """The text to match on, and the maps back to ``text`` (apply them in order)."""
-    maps: list[_OffsetMap] = []
-    stage1, m1 = _rewrite(text, _invisible_edits(text))
-    stage2, m2 = _rewrite(stage1, _wrap_edits(stage1))
-    if m2 is not None:
-        maps.append(m2)
-    if m1 is not None:
-        maps.append(m1)
-    return stage2, maps
+    maps: list[_OffsetMap | None] = []
+    if "\x1b" in text or not text.isascii():
+        text, found = _shrink(text, _DELETE, 0, _delete)
+        maps.append(found)
+    if "\x07" in text:  # BEL ends an OSC: a separator, one character for one
+        text = text.replace("\x07", " ")
+    if "%" in text:
+        text, found = _shrink(text, _PERCENT, 3, _decode_percent)
+        maps.append(found)
+    text, found = _rewrite(text, _wrap_edits(text))
+    maps.append(found)
+    return text, [m for m in reversed(maps) if m is not None]
 
 
 def _fold(text: str) -> str:
@@ -202,10 +234,13 @@ def _fold(text: str) -> str:
 Candidate = tuple[int, int, int, str, str]  # (start, end, tier, category, identity)
 Check = Callable[[str], str | None]  # value -> identity for the mapping, or None to keep it
 
-_PLACEHOLDER_RE = re.compile(r"\[[A-Z]+(?:-[A-Z]+)*-\d+\]")
+_PLACEHOLDER_RE = re.compile(r"\[[A-Z]+(?:-[A-Z]+)*(?:-\d+)?\]")  # ours, or [REDACTED]
 
 
+# Checks on a value use regex searches, not Python loops: a value may be megabytes long.
 _DIGIT_OR_UPPER = re.compile(r"[\dA-Z]")
+_DIGIT = re.compile(r"\d")
+_ALNUM = re.compile(r"[^\W_]")
 
 
 def _random_looking(value: str, min_len: int) -> bool:
@@ -225,13 +260,13 @@ def _openai(v: str) -> str | None:
 
 
 def _secret_value(v: str) -> str | None:
-    if _PLACEHOLDER_RE.fullmatch(v) or not any(c.isalnum() for c in v):
+    if _PLACEHOLDER_RE.fullmatch(v) or _ALNUM.search(v) is None:
         return None
     return v if len(v) >= 3 else None
 
 
 def _bearer(v: str) -> str | None:
-    return v if len(v) >= 8 and any(c.isdigit() for c in v) else _token(16)(v)
+    return v if len(v) >= 8 and _DIGIT.search(v) else _token(16)(v)
 
 
 def _jwt(v: str) -> str | None:
@@ -283,11 +318,14 @@ _KV_NAMES = ("passw(?:or)?d", "pwd", "secret", "token", "api[_-]?key", "access[_
              "private[_-]?key", "auth")
 _PHONE_LABELS = ("phone", "tel", "telephone", "mobile", "cell", "fax", "whatsapp")
 # Card numbers and North American phone numbers share one scan: both start at a digit (or
-# "(") that is not inside a word, a number, a path or a longer run of digit groups.
+# "(") that is not inside a word, a number or a path. A grouped card number must not follow
+# another digit group either, so a long run of "4242 " is tried once, not at every group.
 _DIGITS = re.compile(
-    r"[0-9(](?<![\w.\-/:+][0-9(])(?<![0-9][ .\-][0-9(])(?:"
-    r"(?P<card>(?<=[0-9])(?:[0-9]{3}([ \-])[0-9]{4}\2[0-9]{4}\2[0-9]{4}(?:\2[0-9]{3})?"
-    r"|[0-9]{3}([ \-])[0-9]{6}\3[0-9]{4,5}|[0-9]{12,18}+)(?![\w\-/:]|[ .,\-][0-9]))"
+    r"[0-9(](?<![\w.\-/:+][0-9(])(?:"
+    r"(?P<card>(?<=[0-9])(?:(?<![0-9][ \-][0-9])(?:"
+    r"[0-9]{3}([ \-])[0-9]{4}\2[0-9]{4}\2[0-9]{4}(?:\2[0-9]{3})?"
+    r"|[0-9]{3}([ \-])[0-9]{6}\3[0-9]{4,5})"
+    r"|[0-9]{12,18}+)(?![\w\-/:]|[.,][0-9]))"
     r"|(?P<phone>(?:(?<=\()[0-9]{3}\)[ .\-]?[0-9]{3}[ .\-][0-9]{4}|(?<=[0-9])[0-9]{2}-[0-9]{3}-"
     r"[0-9]{4}|(?<=[0-9])[0-9]{2}\.[0-9]{3}\.[0-9]{4})(?![\w\-/:]|[.\-][0-9])))"
 )
@@ -325,7 +363,7 @@ _RULES: list[_Rule] = [
     _rule("secret", r"authorization[\"']?[ \t]{0,5}+[:=][ \t]{0,5}+[\"']?(?:basic|token|digest)"
           r"[ \t]++(?P<v>[^\s\"',;]++)", _secret_value, 3, "authorization", fold=True),
     *(
-        _rule("password" if name.startswith("p") else "secret",
+        _rule("password" if name.startswith(("passw", "pwd")) else "secret",
               rf"{name}(?:[_-]?(?:key|token|access_key|id))?{_VALUE}", _secret_value, 3,
               name[:3], fold=True)
         for name in _KV_NAMES
@@ -395,7 +433,7 @@ def _cookie_candidates(text: str, folded: str) -> Iterator[Candidate]:
             value = pair.group("v").rstrip()
             if value and not _PLACEHOLDER_RE.fullmatch(value):
                 s = pair.start("v")
-                yield s, s + len(value), 2, "cookie", f"{pair.group('name')}={value}"
+                yield s, s + len(value), 2, "cookie", value
 
 
 def _candidates(text: str, reporter: str | None) -> list[Candidate]:
@@ -440,20 +478,21 @@ class Redactor:
     def __init__(self, reporter_email: str | None = None) -> None:
         reporter = reporter_email.strip().casefold() if reporter_email else None
         self._reporter = reporter or None
-        self._by_value: dict[tuple[str, str], str] = {}
+        self._by_value: dict[str, str] = {}
         self._originals: dict[str, str] = {}
         self._next: dict[str, int] = {}
         self._counts: dict[str, int] = {}
 
     def _placeholder(self, category: str, ident: str, original: str) -> str:
-        key = (category, ident)
-        found = self._by_value.get(key)
+        # Keyed by value alone: a token seen as a bearer token and later as "token=..." is
+        # still one secret, with the placeholder of the category it was first seen as.
+        found = self._by_value.get(ident)
         if found is not None:
             return found
         n = self._next.get(category, 0) + 1
         self._next[category] = n
         placeholder = f"[{_CATEGORIES[category][0]}-{n}]"
-        self._by_value[key] = placeholder
+        self._by_value[ident] = placeholder
         self._originals[placeholder] = original
         self._counts[category] = self._counts.get(category, 0) + 1
         return placeholder

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,11 +39,15 @@ def rerender(
     try:
         report = Report.model_validate_json(source.read_bytes())
     except FileNotFoundError:
-        raise NotFoundError(f"{folder} has no report.json", "give a bundle or report folder") from None
+        raise NotFoundError(
+            f"{folder} has no report.json", "give a bundle or report folder"
+        ) from None
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"])
-        raise NotFoundError(f"{source}: {where}: {err['msg']}", "is this an escalate report?") from None
+        raise NotFoundError(
+            f"{source}: {where}: {err['msg']}", "is this an escalate report?"
+        ) from None
     search = template_search(console, [])
     try:
         template = load_template(report.template.name, search)

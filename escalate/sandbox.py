@@ -128,7 +128,10 @@ def make_environment(
                 return False
             return bool(super().is_safe_attribute(obj, attr, value))
 
-        def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        def wrap_str_format(self, value: Any) -> None:
+            return None  # Jinja would hand out a wrapped str.format; we refuse it outright
+
+        def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
             owner = getattr(__obj, "__self__", None)
             name = getattr(__obj, "__name__", "")
             if isinstance(owner, str):
@@ -229,7 +232,7 @@ class SafeLoader:
         _, path = self._locate(name)
         return read_template_file(path), str(path), lambda: False
 
-    def load(self, environment: Any, name: str, globals: Any = None) -> Any:  # noqa: A002
+    def load(self, environment: Any, name: str, globals: Any = None) -> Any:
         """Compile ``name``; Jinja's loader protocol."""
         source, filename, uptodate = self.get_source(environment, name)
         code = environment.compile(source, name, filename)
@@ -239,7 +242,9 @@ class SafeLoader:
 def read_template_file(path: Path) -> str:
     """A regular, non-linked UTF-8 file of at most 64 KiB, or a :class:`TemplateError`."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        fd = os.open(
+            path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        )
     except OSError as exc:
         raise TemplateError(f"{path}: cannot open ({exc.strerror})") from None
     with os.fdopen(fd, "rb") as fh:
@@ -359,7 +364,9 @@ def explain(job: Callable[[], str]) -> str:
         raise TemplateError(f"{_where(exc)}template stopped: {type(exc).__name__}") from None
     except Exception as exc:  # anything else a hostile template provokes is still one line
         detail = _one_line(str(exc))
-        raise TemplateError(f"{_where(exc)}template failed: {type(exc).__name__}: {detail}") from None
+        raise TemplateError(
+            f"{_where(exc)}template failed: {type(exc).__name__}: {detail}"
+        ) from None
 
 
 def _where(exc: BaseException) -> str:

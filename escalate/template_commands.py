@@ -226,7 +226,9 @@ def _compile_all(template: Template) -> list[Problem]:
         return json.dumps(found)
 
     try:
-        return [Problem(Path(p), int(line), str(msg)) for p, line, msg in json.loads(run_limited(job))]
+        return [
+            Problem(Path(p), int(line), str(msg)) for p, line, msg in json.loads(run_limited(job))
+        ]
     except TemplateError as exc:
         return [_problem_from(exc, folder / ENTRY)]
 
@@ -254,7 +256,7 @@ def sample_report(template: Template) -> Any:
     """A plausible finished report for ``template``, as ``check`` renders it."""
     from escalate.flow import build_report
     from escalate.model import Environment
-    from escalate.questions import core_questions
+    from escalate.questions import Question, core_questions
 
     answers: dict[str, Any] = {
         "email": "reporter@example.com",
@@ -274,7 +276,7 @@ def sample_report(template: Template) -> Any:
     for q in template.manifest.questions:
         if q.key not in core:
             answers.setdefault(q.key, _sample_value(q))
-    questions = list(template.manifest.questions)
+    questions: list[Question] = list(template.manifest.questions)
     now = datetime(2026, 1, 15, 14, 40, tzinfo=UTC)
     return build_report("2026-01-15-1440-chk0", now, answers, template, Environment(), questions)
 

@@ -17,17 +17,25 @@ from escalate.errors import TemplateError
 
 GIT_TIMEOUT = 120.0
 _SAFE_CONFIG = (
-    "-c", "core.hooksPath=/dev/null",
-    "-c", "protocol.ext.allow=never",
-    "-c", "core.fsmonitor=false",
-    "-c", "submodule.recurse=false",
-)  # fmt: skip
+    "-c",
+    "core.hooksPath=/dev/null",
+    "-c",
+    "protocol.ext.allow=never",
+    "-c",
+    "core.fsmonitor=false",
+    "-c",
+    "submodule.recurse=false",
+)
 _URL = re.compile(r"^(?:(?:https?|ssh|git|file)://\S+|[\w.-]+@[\w.-]+:\S+)$")
 
 
 def git_env(base: Mapping[str, str]) -> dict[str, str]:
     """The environment git runs in: never asks for a password, never opens an editor."""
-    env = {k: v for k, v in base.items() if k in {"PATH", "HOME", "LANG", "LC_ALL", "SSH_AUTH_SOCK", "TMPDIR", "USER"}}
+    env = {
+        k: v
+        for k, v in base.items()
+        if k in {"PATH", "HOME", "LANG", "LC_ALL", "SSH_AUTH_SOCK", "TMPDIR", "USER"}
+    }
     env.update(
         GIT_TERMINAL_PROMPT="0",
         GIT_ASKPASS="",

@@ -47,7 +47,7 @@ def _parses(kind: str, source: str, wrap: str = "{0}") -> None:
     from jinja2.exceptions import TemplateSyntaxError
 
     try:
-        Environment().parse(wrap.format(source))
+        Environment().parse(wrap.format(source))  # noqa: S701 (parse only, never rendered)
     except TemplateSyntaxError as exc:
         raise ValueError(f"{kind} is not valid Jinja: {exc.message}") from None
 
@@ -68,9 +68,9 @@ class TemplateQuestion(Question):
         if self.choices and self.type not in ("choice", "multichoice"):
             raise ValueError(f"`choices` only apply to choice/multichoice, not {self.type!r}")
         templated = isinstance(self.default, str) and "{{" in self.default
-        if self.type == "choice" and isinstance(self.default, str) and not templated:
-            if self.default not in self.choices:
-                raise ValueError(f"default {self.default!r} is not one of the choices")
+        literal = isinstance(self.default, str) and not templated
+        if self.type == "choice" and literal and self.default not in self.choices:
+            raise ValueError(f"default {self.default!r} is not one of the choices")
         if self.type == "bool" and self.default is not None and not isinstance(self.default, bool):
             raise ValueError("a bool question's default must be true or false (no quotes)")
         if self.when:
@@ -164,7 +164,9 @@ def search_path(
     if user_dir is not None:
         found.append((user_dir, "user"))
     found += [(Path(d), "team") for d in team_dirs]
-    found += [(Path(d), "team") for d in env.get("ESCALATE_TEMPLATE_PATH", "").split(os.pathsep) if d]
+    found += [
+        (Path(d), "team") for d in env.get("ESCALATE_TEMPLATE_PATH", "").split(os.pathsep) if d
+    ]
     found += [(Path(d), "--template-dir") for d in extra_dirs]
     return found
 
@@ -342,7 +344,9 @@ def _merge(chain: list[tuple[Path, str, Manifest]]) -> Template:
     )
 
 
-def merge_questions(core: Sequence[Question], template_questions: Sequence[Question]) -> list[Question]:
+def merge_questions(
+    core: Sequence[Question], template_questions: Sequence[Question]
+) -> list[Question]:
     """Core questions with any of the same key replaced in place by the template's own
     (so ``request_id`` can become required); the template's other questions follow."""
     own = {q.key: q for q in template_questions}

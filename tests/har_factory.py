@@ -120,8 +120,9 @@ def sample_har() -> Sample:
     other_email = "colleague@corp.example.org"
     secrets = [session, access_jwt, query_jwt, api_key, bearer_plain, cf_clearance, did,
                other_email, "pg-SeSsIoN-7777", "hunter2-Pa55"]
-    cookie_header = f"__Secure-next-auth.session-token={session}; cf_clearance={cf_clearance}; oai-did={did}"
-    req_cookies = [
+    cookie_header = (f"__Secure-next-auth.session-token={session}; cf_clearance={cf_clearance}; "
+                     f"oai-did={did}")
+    req_cookies: list[dict[str, Any]] = [
         {"name": "__Secure-next-auth.session-token", "value": session, "path": "/",
          "httpOnly": True, "secure": True},
         {"name": "cf_clearance", "value": cf_clearance},
@@ -132,7 +133,8 @@ def sample_har() -> Sample:
     base_req = [header("Cookie", cookie_header), header("Authorization", f"Bearer {access_jwt}"),
                 header("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0")]
     ok_headers = [header("x-request-id", "req_ok000000000000000000000000000001"),
-                  header("cf-ray", "8a1b2c3d4e5f6789-SJC"), header("content-type", "application/json")]
+                  header("cf-ray", "8a1b2c3d4e5f6789-SJC"),
+                  header("content-type", "application/json")]
     entries = [
         entry("https://chatgpt.com/backend-api/me", request_headers=base_req,
               request_cookies=req_cookies, response_headers=ok_headers,
@@ -178,8 +180,9 @@ def sample_har() -> Sample:
     )
 
 
-_WORDS = ("the request failed with status code upload conversation model response stream "
-          "token limit retry timeout gateway user assistant message content error").split()
+_WORDS = ("the", "request", "failed", "with", "status", "code", "upload", "conversation", "model",
+          "response", "stream", "token", "limit", "retry", "timeout", "gateway", "user",
+          "assistant", "message", "content", "error")
 
 
 def write_big_har(path: Path, size_mb: int, body_kb: int = 48, seed: int = 7) -> int:
@@ -204,7 +207,7 @@ def write_big_har(path: Path, size_mb: int, body_kb: int = 48, seed: int = 7) ->
                 f"https://chatgpt.com/backend-api/conversation/{n}?limit=28&token=tk-{n:08d}x",
                 method="POST" if n % 3 == 0 else "GET",
                 status=500 if failed else 200,
-                started=f"2025-03-05T14:{22 + n // 3600 % 30:02d}:{n // 60 % 60:02d}.{n % 1000:03d}Z",
+                started=f"2025-03-05T{14 + n // 3600 % 9:02d}:{n // 60 % 60:02d}:{n % 60:02d}Z",
                 request_headers=[header("Authorization", f"Bearer eyJhbGciOiJIUzI1NiJ9.eyJuIjo{n}."
                                         f"c2lnbmF0dXJl{n:06d}"),
                                  header("Cookie", f"__Secure-next-auth.session-token=s{n:012d}")],

@@ -22,7 +22,7 @@ SUMMARY = {
 @pytest.fixture
 def status_server() -> Iterator[str]:
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:
             body = json.dumps(SUMMARY).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from escalate.redact import Redaction, RedactedText, Redactor, redact_text
+from escalate.redact import RedactedText, Redaction, Redactor, redact_text
 
 HERE = Path(__file__).parent
 SHARED = Path(__file__).parents[2] / "shared" / "fixtures" / "redaction_cases.json"
@@ -87,8 +87,8 @@ def test_split_and_encoded_forms_of_one_key_share_a_placeholder() -> None:
 
 def test_placeholders_are_per_category() -> None:
     r = Redactor()
-    text = r.redact(f"{KEY_A} bob@corp.example.org alice@corp.example.org bob@corp.example.org").text
-    assert text == "[OPENAI-KEY-1] [EMAIL-1] [EMAIL-2] [EMAIL-1]"
+    text = r.redact(f"{KEY_A} bob@corp.example.org alice@corp.example.org bob@corp.example.org")
+    assert text.text == "[OPENAI-KEY-1] [EMAIL-1] [EMAIL-2] [EMAIL-1]"
     assert r.counts == {"openai_key": 1, "email": 2}
     assert r.summary() == "1 API key, 2 other emails removed"
 
@@ -134,9 +134,9 @@ def test_ansi_inside_a_key_is_covered_and_outside_kept() -> None:
 
 
 def test_wrapped_key_is_joined_but_next_line_prose_is_not() -> None:
-    text = f"Authorization: Bearer {KEY_A[:32]}\n        {KEY_A[32:]}\nThe key above stopped working"
+    text = f"Authorization: Bearer {KEY_A[:32]}\n        {KEY_A[32:]}\nThe key above stopped"
     out = redact_text(text)
-    assert out == "Authorization: Bearer [OPENAI-KEY-1]\nThe key above stopped working"
+    assert out == "Authorization: Bearer [OPENAI-KEY-1]\nThe key above stopped"
 
 
 def test_two_keys_on_consecutive_lines_stay_two() -> None:
@@ -150,8 +150,11 @@ def test_api_key_param_gets_the_key_placeholder() -> None:
 
 
 def test_set_cookie_keeps_attributes() -> None:
-    out = redact_text("Set-Cookie: sid=k2v9q8x7; Path=/; Max-Age=3600; HttpOnly\nCookie: a=1; b=two")
-    assert out == "Set-Cookie: sid=[COOKIE-1]; Path=/; Max-Age=3600; HttpOnly\nCookie: a=[COOKIE-2]; b=[COOKIE-3]"
+    out = redact_text("Set-Cookie: sid=k2v9q8x7; Path=/; Max-Age=60; HttpOnly\nCookie: a=1; b=two")
+    assert out == (
+        "Set-Cookie: sid=[COOKIE-1]; Path=/; Max-Age=60; HttpOnly\n"
+        "Cookie: a=[COOKIE-2]; b=[COOKIE-3]"
+    )
 
 
 def test_redact_is_idempotent_on_its_output() -> None:
@@ -181,6 +184,10 @@ HOSTILE = {
     "equals": lambda n: "=" * n,
     "percent": lambda n: "%" * n,
     "token-eq": lambda n: "token=" * (n // 6),
+    "token-equals": lambda n: "token" + "=" * n,
+    "percent-escapes": lambda n: "%2D%40x" * (n // 7),
+    "ansi-colours": lambda n: "\x1b[31mx\x1b[0m " * (n // 12),
+    "zero-width": lambda n: "\u200bab" * (n // 3),
     "plus-digits": lambda n: "+1 " * (n // 3),
     "cookie-run": lambda n: "Cookie: " * (n // 8),
 }
@@ -284,3 +291,25 @@ def test_placeholders_consistent_for_any_sequence(items: list[str]) -> None:
         assert again == out
         assert (out == item) == (item == "plain words")
     assert all(re.fullmatch(r"\[[A-Z-]+-\d\]", p) for p in r.mapping)
+
+
+_NOISE = st.sampled_from(["\u200b", "\u00ad", "\ufeff", "\x1b[31m", "\x1b[0m", "\x1b[1;4m"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    before=st.text(alphabet=string.ascii_letters + " .,:", max_size=30),
+    cuts=st.lists(st.tuples(st.integers(1, len(KEY_A) - 1), _NOISE), max_size=6),
+    encode=st.booleans(),
+    after=st.text(alphabet=string.ascii_letters + " .,:", max_size=30),
+)
+def test_key_broken_by_invisible_noise_is_replaced_whole(
+    before: str, cuts: list[tuple[int, str]], encode: bool, after: str
+) -> None:
+    pieces = list(KEY_A.replace("-", "%2D") if encode else KEY_A)
+    for at, noise in sorted(cuts, reverse=True):
+        pieces.insert(min(at, len(pieces)), noise)
+    noisy = "".join(pieces)
+    out = Redactor().redact(f"{before} {noisy} {after}")
+    assert out.text == f"{before} [OPENAI-KEY-1] {after}"
+    assert Redactor().redact(noisy).redactions[0].end == len("[OPENAI-KEY-1]")

@@ -31,8 +31,14 @@ from escalate.templates import (
 from tests.conftest import require_tool
 from tests.harness import ANSWERS, run, write_answers
 
-BUILTINS = ["openai-support", "session-expired", "upload-failed", "conversation-not-found",
-            "rate-limited", "api-error"]  # fmt: skip
+BUILTINS = [
+    "openai-support",
+    "session-expired",
+    "upload-failed",
+    "conversation-not-found",
+    "rate-limited",
+    "api-error",
+]
 NEW = ("new", "--yes", "--no-screenshot", "--format", "md,json")
 
 TEAM_TOML = """\
@@ -64,6 +70,9 @@ TEAM_J2 = """\
 """
 
 
+PARENT_LINE = '{% extends "openai-support/submission.md.j2" %}\n'
+
+
 def make_template(root: Path, name: str, toml: str, files: dict[str, str] | None = None) -> Path:
     folder = root / name
     folder.mkdir(parents=True)
@@ -89,7 +98,9 @@ def test_builtins_validate_and_render_a_sample() -> None:
 
 def test_manifest_errors_name_file_line_key_and_fix(tmp_path: Path) -> None:
     folder = make_template(
-        tmp_path, "bad", 'name = "bad"\ntitle = "x"\n\n[[questions]]\nkey = "k"\nprompt = "p"\n'
+        tmp_path,
+        "bad",
+        'name = "bad"\ntitle = "x"\n\n[[questions]]\nkey = "k"\nprompt = "p"\n'
         'type = "choice"\n\n[[questions]]\nkey = "k2"\nprompt = "p"\ncolour = "red"\n',
     )
     with pytest.raises(TemplateError) as info:
@@ -111,12 +122,12 @@ def test_manifest_errors_name_file_line_key_and_fix(tmp_path: Path) -> None:
         ('[[questions]]\nkey = "a"\nprompt = "p"\nwhen = "x =="', "when is not valid Jinja"),
         ('[[questions]]\nkey = "a"\nprompt = "p"\npattern = "("', "pattern does not compile"),
         ('[[questions]]\nkey = "a"\nprompt="p"\n[[questions]]\nkey = "a"\nprompt="q"', "twice"),
-        ('manifest_version = 9', "manifest_version"),
+        ("manifest_version = 9", "manifest_version"),
     ],
 )
 def test_manifest_is_strict(tmp_path: Path, extra: str, needle: str) -> None:
     folder = make_template(tmp_path, "t", f'name = "t"\ntitle = "x"\n{extra}\n')
-    with pytest.raises(TemplateError, match="template.toml:"):
+    with pytest.raises(TemplateError, match=r"template\.toml:"):
         read_manifest(folder)
     with pytest.raises(TemplateError) as info:
         read_manifest(folder)
@@ -170,7 +181,9 @@ def test_precedence_later_wins(tmp_path: Path) -> None:
 
 def test_child_without_submission_inherits_parents_file(tmp_path: Path) -> None:
     make_template(tmp_path, "mid", child_toml("mid"), {"submission.md.j2": TEAM_J2})
-    make_template(tmp_path, "leaf", child_toml("leaf", "mid", '[defaults]\nworkspace = "w1"\nplan = "p1"\n'))
+    make_template(
+        tmp_path, "leaf", child_toml("leaf", "mid", '[defaults]\nworkspace = "w1"\nplan = "p1"\n')
+    )
     path = search_path(extra_dirs=[tmp_path], env={})
     leaf = load_template("leaf", path)
     assert [p.name for p in leaf.chain] == ["leaf", "mid", "openai-support"]
@@ -178,8 +191,12 @@ def test_child_without_submission_inherits_parents_file(tmp_path: Path) -> None:
     md = render(leaf, build_context(report))
     assert "| Workspace (Acme) | w1 |" in md and "| Plan (Acme) | p1 |" in md
     # A grandchild may extend "mid/submission.md.j2" even though mid inherits its parent's.
-    make_template(tmp_path, "leaf2", child_toml("leaf2", "leaf"),
-                  {"submission.md.j2": '{% extends "leaf/submission.md.j2" %}'})
+    make_template(
+        tmp_path,
+        "leaf2",
+        child_toml("leaf2", "leaf"),
+        {"submission.md.j2": '{% extends "leaf/submission.md.j2" %}'},
+    )
     leaf2 = load_template("leaf2", path)
     assert "| Workspace (Acme) |" in render(leaf2, build_context(sample_report(leaf2)))
 
@@ -202,15 +219,33 @@ def test_check_reports_each_kind_of_problem_with_file_and_line(tmp_path: Path) -
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET-CHECK")
     cases = {
-        "syntax": (child_toml("syntax"), {"submission.md.j2":
-                   '{% extends "openai-support/submission.md.j2" %}\n{% block details %}\n{{ summary \n{% endblock %}\n'},
-                   "submission.md.j2:4: expected token 'end of print statement'"),
-        "unknown": ('name = "unknown"\ntitle = "x"\ncolour = "red"\n', {}, "template.toml:3: unknown key 'colour'"),
-        "orphan": (child_toml("orphan", "ghost"), {}, "template.toml:3: extends unknown template 'ghost'"),
-        "linked": (child_toml("linked"), {"submission.md.j2":
-                   '{% extends "openai-support/submission.md.j2" %}\n{% block details %}\n'
-                   '{% include "footer.j2" %}\n{% endblock %}\n'}, "submission.md.j2:3: "),
-    }  # fmt: skip
+        "syntax": (
+            child_toml("syntax"),
+            {
+                "submission.md.j2": PARENT_LINE
+                + "{% block details %}\n{{ summary \n{% endblock %}\n"
+            },
+            "submission.md.j2:4: expected token 'end of print statement'",
+        ),
+        "unknown": (
+            'name = "unknown"\ntitle = "x"\ncolour = "red"\n',
+            {},
+            "template.toml:3: unknown key 'colour'",
+        ),
+        "orphan": (
+            child_toml("orphan", "ghost"),
+            {},
+            "template.toml:3: extends unknown template 'ghost'",
+        ),
+        "linked": (
+            child_toml("linked"),
+            {
+                "submission.md.j2": PARENT_LINE
+                + '{% block details %}\n{% include "footer.j2" %}\n{% endblock %}\n'
+            },
+            "submission.md.j2:3: ",
+        ),
+    }
     for name, (toml, files, expected) in cases.items():
         folder = make_template(tmp_path / "t", name, toml, files)
         if name == "linked":
@@ -228,10 +263,15 @@ def test_check_reports_each_kind_of_problem_with_file_and_line(tmp_path: Path) -
 
 
 def test_new_scaffolds_a_template_that_checks_clean(tmp_path: Path) -> None:
-    result = run("templates", "new", "acme-it", "--extends", "session-expired", "--dir", str(tmp_path))
+    result = run(
+        "templates", "new", "acme-it", "--extends", "session-expired", "--dir", str(tmp_path)
+    )
     assert result.code == 0, result.err
     folder = tmp_path / "acme-it"
-    assert '{% extends "session-expired/submission.md.j2" %}' in (folder / "submission.md.j2").read_text()
+    assert (
+        '{% extends "session-expired/submission.md.j2" %}'
+        in (folder / "submission.md.j2").read_text()
+    )
     manifest = tomllib.loads((folder / "template.toml").read_text())
     assert manifest["extends"] == "session-expired"
     assert "# [[questions]]" in (folder / "template.toml").read_text()
@@ -250,9 +290,16 @@ def test_new_scaffolds_a_template_that_checks_clean(tmp_path: Path) -> None:
 
 
 def git(*args: str, cwd: Path | None = None) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}  # fmt: skip
-    done = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=True)
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.org",
+    }
+    done = subprocess.run(
+        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=True
+    )
     return done.stdout
 
 
@@ -277,27 +324,64 @@ def test_team_template_from_git_end_to_end(tmp_path: Path) -> None:
     assert (clone / "acme-helpdesk" / "template.toml").is_file()
     assert str(clone) in load_settings(paths(os.environ))["template_dirs"]
     listing = run("templates", "list").out
-    assert f"acme-helpdesk            2.1    team           Acme helpdesk escalation  ({clone / 'acme-helpdesk'})" in listing
+    assert (
+        f"acme-helpdesk            2.1    team           Acme helpdesk escalation  "
+        f"({clone / 'acme-helpdesk'})" in listing
+    )
 
     answers = write_answers(tmp_path / "a.toml")
     out = tmp_path / "bundle"
-    ok = run(*NEW, "--template", "acme-helpdesk", "--answers", str(answers),
-             "--set", "internal_ticket=IT-20417", "--out", str(out))  # fmt: skip
+    ok = run(
+        *NEW,
+        "--template",
+        "acme-helpdesk",
+        "--answers",
+        str(answers),
+        "--set",
+        "internal_ticket=IT-20417",
+        "--out",
+        str(out),
+    )
     assert ok.code == 0, ok.err
     md = (out / "submission.md").read_text()
-    for needle in ("| Workspace (Acme) | acme-prod |", "| Plan (Acme) | Enterprise |",
-                   "| Internal ticket | IT-20417 |", ANSWERS["email"], ANSWERS["error_text"],
-                   ANSWERS["request_id"], ANSWERS["platform"], ANSWERS["browser"],
-                   "Asked the Acme helpdesk", "template acme-helpdesk 2.1"):  # fmt: skip
+    for needle in (
+        "| Workspace (Acme) | acme-prod |",
+        "| Plan (Acme) | Enterprise |",
+        "| Internal ticket | IT-20417 |",
+        ANSWERS["email"],
+        ANSWERS["error_text"],
+        ANSWERS["request_id"],
+        ANSWERS["platform"],
+        ANSWERS["browser"],
+        "Asked the Acme helpdesk",
+        "template acme-helpdesk 2.1",
+    ):
         assert needle in md, needle
     report = json.loads((out / "report.json").read_text())
     assert report["extra"]["workspace"] == "acme-prod"
     assert report["template"] == {"name": "acme-helpdesk", "version": "2.1"}
 
-    bad = run(*NEW, "--template", "acme-helpdesk", "--answers", str(answers),
-              "--set", "internal_ticket=12", "--out", str(tmp_path / "b2"))  # fmt: skip
+    bad = run(
+        *NEW,
+        "--template",
+        "acme-helpdesk",
+        "--answers",
+        str(answers),
+        "--set",
+        "internal_ticket=12",
+        "--out",
+        str(tmp_path / "b2"),
+    )
     assert bad.code == 1 and "internal_ticket" in bad.err
-    missing = run(*NEW, "--template", "acme-helpdesk", "--answers", str(answers), "--out", str(tmp_path / "b3"))
+    missing = run(
+        *NEW,
+        "--template",
+        "acme-helpdesk",
+        "--answers",
+        str(answers),
+        "--out",
+        str(tmp_path / "b3"),
+    )
     assert missing.code == 1 and "internal_ticket" in missing.err
 
     # update pulls a new commit; a repository that has gone away is one clear error.
@@ -306,7 +390,9 @@ def test_team_template_from_git_end_to_end(tmp_path: Path) -> None:
     git("commit", "--quiet", "-am", "bump", cwd=work)
     git("push", "--quiet", "origin", "main", cwd=work)
     updated = run("templates", "update")
-    assert updated.code == 0 and updated.out.startswith("acme-templates: up to date at "), updated.err
+    assert updated.code == 0 and updated.out.startswith("acme-templates: up to date at "), (
+        updated.err
+    )
     assert " 2.2 " in run("templates", "list").out
     assert run("templates", "add", f"git+file://{bare}").code == 1  # already added
     bare.rename(tmp_path / "gone.git")
@@ -322,7 +408,9 @@ def test_add_refuses_bad_sources_and_reports_missing_git(tmp_path: Path) -> None
     make_template(tmp_path / "plain", "p1", 'name = "p1"\ntitle = "x"\n')
     assert run("templates", "add", str(tmp_path / "plain")).code == 0
     assert "p1" in run("templates", "list").out
-    nogit = run("templates", "add", "git+https://example.invalid/t.git", env={"PATH": str(tmp_path)})
+    nogit = run(
+        "templates", "add", "git+https://example.invalid/t.git", env={"PATH": str(tmp_path)}
+    )
     assert nogit.code == 1
     assert "git is not installed" in nogit.err
 
@@ -339,19 +427,48 @@ def test_git_clone_failure_leaves_nothing(tmp_path: Path) -> None:
 
 def test_repeat_last_reproduces_every_answer_but_time(tmp_path: Path) -> None:
     answers = write_answers(tmp_path / "a.toml")
-    first = run(*NEW, "--template", "upload-failed", "--answers", str(answers),
-                "--set", "file_type=Image", "--set", "file_size=30 MB", "--out", str(tmp_path / "one"))  # fmt: skip
+    first = run(
+        *NEW,
+        "--template",
+        "upload-failed",
+        "--answers",
+        str(answers),
+        "--set",
+        "file_type=Image",
+        "--set",
+        "file_size=30 MB",
+        "--out",
+        str(tmp_path / "one"),
+    )
     assert first.code == 0, first.err
     assert "**over** the 20 MB limit for images" in (tmp_path / "one" / "submission.md").read_text()
-    second = run("repeat", "last", "--yes", "--no-screenshot", "--format", "md,json",
-                 "--out", str(tmp_path / "two"))  # fmt: skip
+    second = run(
+        "repeat",
+        "last",
+        "--yes",
+        "--no-screenshot",
+        "--format",
+        "md,json",
+        "--out",
+        str(tmp_path / "two"),
+    )
     assert second.code == 0, second.err
     a = json.loads((tmp_path / "one" / "report.json").read_text())
     b = json.loads((tmp_path / "two" / "report.json").read_text())
     assert a["id"] != b["id"]
     assert a["occurred_at"] != b["occurred_at"]
-    for key in ("email", "error_text", "platform", "browser", "request_ids", "scope",
-                "steps_tried", "summary", "extra", "template"):  # fmt: skip
+    for key in (
+        "email",
+        "error_text",
+        "platform",
+        "browser",
+        "request_ids",
+        "scope",
+        "steps_tried",
+        "summary",
+        "extra",
+        "template",
+    ):
         assert a[key] == b[key], key
     assert b["extra"]["file_size"] == "30 MB"
     records = ReportStore(paths(os.environ)).all()
@@ -364,8 +481,13 @@ def test_repeat_last_reproduces_every_answer_but_time(tmp_path: Path) -> None:
 def test_upload_failed_size_verdicts() -> None:
     t = load_template("upload-failed", search_path(env={}))
     verdicts = {}
-    for kind, size in [("Image", "19 MB"), ("Image", "25MB"), ("Spreadsheet or CSV", "60 MB"),
-                       ("Document (PDF, Word, text, code)", "600 MB"), ("Other", "a lot")]:  # fmt: skip
+    for kind, size in [
+        ("Image", "19 MB"),
+        ("Image", "25MB"),
+        ("Spreadsheet or CSV", "60 MB"),
+        ("Document (PDF, Word, text, code)", "600 MB"),
+        ("Other", "a lot"),
+    ]:
         report = sample_report(t)
         report.extra.update(file_type=kind, file_size=size)
         md = render(t, build_context(report, (), t.manifest.questions))
@@ -381,3 +503,17 @@ def test_manifest_model_roundtrip() -> None:
     m = Manifest.model_validate(tomllib.loads(TEAM_TOML))
     assert m.defaults == {"workspace": "acme-prod", "plan": "Enterprise"}
     assert m.questions[0].pattern == r"^IT-\d{4,}$"
+
+
+def test_api_error_requires_request_ids(tmp_path: Path) -> None:
+    answers = write_answers(tmp_path / "a.toml", request_id=None)
+    sets = ("--set", "endpoint=POST /v1/responses", "--set", "status_code=500")
+    missing = run(*NEW, "--template", "api-error", "--answers", str(answers), *sets)
+    assert missing.code == 1 and "request_id" in missing.err
+    out = tmp_path / "api"
+    ok = run(*NEW, "--template", "api-error", "--answers", str(answers), *sets,
+             "--set", "request_id=req_abc123def456", "--out", str(out))  # fmt: skip
+    assert ok.code == 0, ok.err
+    md = (out / "submission.md").read_text()
+    assert "# OpenAI API support request:" in md
+    assert "| Endpoint | `POST /v1/responses` |" in md and "`req_abc123def456`" in md

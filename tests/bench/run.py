@@ -1,14 +1,15 @@
 """Cold-process benchmark harness for ``nox -s bench``.
 
 Every case is a fresh process (no warm imports), timed over several runs; the median is
-compared with a bare ``python -c pass`` measured in the same run, so the budgets hold
-on a slower or faster machine alike. Results go to stdout and, with ``--write``, into
-docs/performance.md between the bench markers.
+compared with a bare ``python -c pass`` measured in the same run, so the budgets hold on a
+slower or faster machine alike. Peak memory is the child's own max RSS (``os.wait4``).
+Results go to stdout and, with ``--write``, into docs/performance.md between the markers.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import statistics
@@ -16,11 +17,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 ANSWERS = """\
 email = "dana.kim@example.org"
@@ -40,8 +42,10 @@ summary = "Data analysis session expires within minutes"
 class Case:
     name: str
     argv: Callable[[int], list[str]]
-    budget: float | None = None  # multiple of bare Python, or None
+    budget: float | None = None  # multiple of bare Python
     budget_seconds: float | None = None
+    budget_mib: float | None = None
+    env: dict[str, str] = field(default_factory=dict)
     runs: int = 10
 
 
@@ -51,6 +55,7 @@ class Timing:
     median: float
     best: float
     worst: float
+    peak_mib: float
 
 
 def escalate_bin() -> str:
@@ -58,25 +63,57 @@ def escalate_bin() -> str:
     return found or shutil.which("escalate") or "escalate"
 
 
+def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}): {err[-800:]}")
+    return elapsed, usage.ru_maxrss / 1024  # KiB on Linux
+
+
 def time_case(case: Case, env: dict[str, str]) -> Timing:
-    samples = []
-    subprocess.run(case.argv(-1), env=env, capture_output=True, check=False)  # disk cache
+    full_env = {**env, **case.env}
+    run_once(case.argv(-1), full_env)  # warm the disk cache, not the process
+    samples, peaks = [], []
     for i in range(case.runs):
-        argv = case.argv(i)
-        start = time.perf_counter()
-        proc = subprocess.run(argv, env=env, capture_output=True, check=False)
-        samples.append(time.perf_counter() - start)
-        if proc.returncode != 0:
-            raise SystemExit(f"{case.name} failed ({proc.returncode}): {proc.stderr.decode()[-500:]}")
-    return Timing(case, statistics.median(samples), min(samples), max(samples))
+        elapsed, peak = run_once(case.argv(i), full_env)
+        samples.append(elapsed)
+        peaks.append(peak)
+    return Timing(case, statistics.median(samples), min(samples), max(samples), max(peaks))
 
 
-def cases(work: Path) -> list[Case]:
-    exe = escalate_bin()
+@contextlib.contextmanager
+def screen(width: int, height: int) -> Iterator[str | None]:
+    """A real Xvfb with a message window, or None when Xvfb is not installed."""
+    if not (shutil.which("Xvfb") and shutil.which("xmessage")):
+        yield None
+        return
+    from tests.xvfb import message_window, xvfb
+
+    with xvfb(width, height) as server, message_window(server, "Code interpreter session expired"):
+        yield server.display
+
+
+def sample_screenshot(path: Path) -> Path:
+    from PIL import Image, ImageDraw
+
+    image = Image.linear_gradient("L").resize((1920, 1080)).convert("RGB")
+    draw = ImageDraw.Draw(image)
+    for y in range(40, 1040, 40):
+        draw.text((40, y), "Code interpreter session expired " * 6, fill=(20, 20, 20))
+    image.save(path)
+    return path
+
+
+def base_cases(work: Path, exe: str) -> list[Case]:
     answers = work / "answers.toml"
     answers.write_text(ANSWERS, encoding="utf-8")
     py = sys.executable
-    found = [
+    return [
         Case("bare `python -c pass`", lambda i: [py, "-c", "pass"]),
         Case("`escalate --version`", lambda i: [exe, "--version"], budget=5.0),
         Case(
@@ -86,31 +123,59 @@ def cases(work: Path) -> list[Case]:
             budget=15.0,
         ),
     ]
-    extra = ROOT / "tests" / "bench" / "extra_cases.py"
-    if extra.is_file():  # cases of later features: screenshot, PDF, redaction, HAR
-        namespace: dict[str, object] = {}
-        exec(compile(extra.read_text(), str(extra), "exec"), namespace)  # noqa: S102
-        found += namespace["extra_cases"](work, exe, answers, Case)  # type: ignore[operator]
-    return found
+
+
+def pdf_cases(work: Path, exe: str, env: dict[str, str]) -> list[Case]:
+    shot = sample_screenshot(work / "shot.png")
+    source = work / "with-shot"
+    subprocess.run(
+        [exe, "new", "--answers", str(work / "answers.toml"), "--yes", "--screenshot-file",
+         str(shot), "--format", "md,json", "--out", str(source)],
+        env=env, check=True, capture_output=True,
+    )
+    return [
+        Case(
+            "`escalate render` to PDF, 1080p screenshot",
+            lambda i: [exe, "render", str(source), "--format", "pdf", "--out",
+                       str(work / f"pdf-{i}")],
+            budget_seconds=0.5,
+        )
+    ]
+
+
+def screenshot_case(label: str, display: str, budget: float) -> Case:
+    script = ROOT / "tests" / "bench_screenshot.py"
+    return Case(
+        f"capture + encode + write, {label}, cold process",
+        lambda i: [sys.executable, str(script)],
+        budget_seconds=budget,
+        budget_mib=150,
+        env={"DISPLAY": display},
+    )
 
 
 def table(timings: list[Timing]) -> str:
     bare = timings[0].median
     rows = [
-        "| case | median | best | worst | × bare Python | budget | within |",
-        "|---|---:|---:|---:|---:|---|---|",
+        "| case | median | best | worst | × bare Python | peak RSS | budget | within |",
+        "|---|---:|---:|---:|---:|---:|---|---|",
     ]
     for t in timings:
         ratio = t.median / bare
+        budgets, ok = [], True
         if t.case.budget is not None:
-            budget, ok = f"≤ {t.case.budget:g}× bare", ratio <= t.case.budget
-        elif t.case.budget_seconds is not None:
-            budget, ok = f"≤ {t.case.budget_seconds:g} s", t.median <= t.case.budget_seconds
-        else:
-            budget, ok = "—", True
+            budgets.append(f"≤ {t.case.budget:g}× bare")
+            ok &= ratio <= t.case.budget
+        if t.case.budget_seconds is not None:
+            budgets.append(f"≤ {t.case.budget_seconds:g} s")
+            ok &= t.median <= t.case.budget_seconds
+        if t.case.budget_mib is not None:
+            budgets.append(f"≤ {t.case.budget_mib:g} MiB")
+            ok &= t.peak_mib <= t.case.budget_mib
         rows.append(
             f"| {t.case.name} | {t.median * 1000:.0f} ms | {t.best * 1000:.0f} ms | "
-            f"{t.worst * 1000:.0f} ms | {ratio:.1f}× | {budget} | {'yes' if ok else '**no**'} |"
+            f"{t.worst * 1000:.0f} ms | {ratio:.1f}× | {t.peak_mib:.0f} MiB | "
+            f"{', '.join(budgets) or '—'} | {'yes' if ok else '**no**'} |"
         )
     return "\n".join(rows)
 
@@ -118,16 +183,30 @@ def table(timings: list[Timing]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--write", type=Path, help="update this Markdown file between markers")
+    parser.add_argument("--quick", action="store_true", help="3 runs per case")
     args = parser.parse_args()
+    exe = escalate_bin()
     with tempfile.TemporaryDirectory(prefix="escalate-bench-") as tmp:
         work = Path(tmp)
-        env = {**os.environ, "ESCALATE_HOME": str(work / "home"), "ESCALATE_OFFLINE": "1",
-               "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-        timings = [time_case(c, env) for c in cases(work)]
+        env = {
+            **os.environ, "ESCALATE_HOME": str(work / "home"), "ESCALATE_OFFLINE": "1",
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+        }
+        env.pop("DISPLAY", None)
+        cases = base_cases(work, exe) + pdf_cases(work, exe, env)
+        with screen(1920, 1080) as hd, screen(3840, 2160) as uhd:
+            if hd and uhd:
+                cases += [screenshot_case("1080p", hd, 0.3), screenshot_case("4K", uhd, 1.0)]
+            else:
+                print("Xvfb/xmessage missing: screenshot cases skipped", file=sys.stderr)
+            for case in cases:
+                case.runs = 3 if args.quick else case.runs
+            timings = [time_case(c, env) for c in cases]
     uname = os.uname()
     header = (
         f"Measured {time.strftime('%Y-%m-%d')} on {uname.sysname} {uname.machine}, "
-        f"{os.cpu_count()} cores, Python {sys.version.split()[0]}; median of cold runs."
+        f"{os.cpu_count()} cores, Python {sys.version.split()[0]}; median of "
+        f"{timings[0].case.runs} cold runs each."
     )
     text = f"{header}\n\n{table(timings)}\n"
     print(text)

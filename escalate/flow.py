@@ -178,7 +178,9 @@ def run_new(console: Console, opts: NewOptions, notify: Notify) -> NewResult:
 def _questions(template: Template) -> list[Question]:
     steps = [s.label for s in template.manifest.steps]
     core = core_questions(steps) if steps else core_questions()
-    return [*core, *template.manifest.questions]
+    from escalate.templates import merge_questions
+
+    return merge_questions(core, template.manifest.questions)
 
 
 def _environment(job: Job[Environment] | None, notify: Notify) -> Environment:

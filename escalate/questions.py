@@ -153,15 +153,18 @@ def validate_answer(q: Question, raw: Any, answers: Mapping[str, Any], d: Defaul
     if key == "scope":
         return A.parse_scope(str(raw).split(" ", 1)[0])
     if key == "request_id":
-        return A.parse_request_ids(raw or "")
+        ids = A.parse_request_ids(raw or "")
+        if q.required and not ids:
+            raise InvalidAnswer(key, "cannot be empty", q.help or "this template needs one")
+        return ids
     if key == "steps_tried":
         return A.parse_steps(raw or [])
     if key == "error_text":
         return A.parse_error_text(raw)
-    return _validate_generic(q, raw)
+    return _validate_generic(q, raw, answers)
 
 
-def _validate_generic(q: Question, raw: Any) -> Any:
+def _validate_generic(q: Question, raw: Any, answers: Mapping[str, Any]) -> Any:
     if q.type == "bool":
         return _to_bool(q.key, raw)
     if q.type == "multichoice":
@@ -178,6 +181,12 @@ def _validate_generic(q: Question, raw: Any) -> Any:
         _check_choices(q, [value])
     if q.pattern and value and not re.fullmatch(q.pattern, value):
         raise InvalidAnswer(q.key, f"{value[:60]!r} does not match {q.pattern}", q.help or None)
+    if value and getattr(q, "validator", None):
+        from escalate.templates import run_validator
+
+        problem = run_validator(q, value, answers)
+        if problem:
+            raise InvalidAnswer(q.key, problem, q.help or None)
     return value
 
 

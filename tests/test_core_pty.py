@@ -112,3 +112,33 @@ def test_ctrl_c_keeps_the_draft_and_resume_picks_it_up(tmp_path: Path) -> None:
     assert report["error_text"] == "Upload failed: file too large"
     assert report["summary"].startswith("Upload failed: file too large")
     assert not list((tmp_path / "data" / "drafts").glob("*.json")), "draft kept after success"
+
+
+def test_team_template_from_git_through_a_pty(tmp_path: Path) -> None:
+    from tests.conftest import require_tool
+    from tests.harness import write_answers
+    from tests.test_templates import team_repo
+
+    require_tool("git")
+    bare, _ = team_repo(tmp_path)
+    add = spawn("templates", "add", f"git+file://{bare}", home=tmp_path)
+    add.expect(pexpect.EOF)
+    add.close()
+    assert add.exitstatus == 0
+    answers = write_answers(tmp_path / "a.toml")
+    out = tmp_path / "bundle"
+    child = spawn("new", "--template", "acme-helpdesk", "--answers", str(answers),
+                  "--no-screenshot", "--format", "md", "--out", str(out), home=tmp_path)
+    # Everything else comes from the answers file: only the team's question is asked.
+    answer(child, "Internal ticket", "12" + ENTER)
+    child.expect_exact("does not match")
+    answer(child, "Internal ticket", CTRL_U + "IT-20417" + ENTER)
+    child.expect_exact("Write the bundle with exactly this content?")
+    child.send("y")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    md = (out / "submission.md").read_text()
+    for needle in ("| Internal ticket | IT-20417 |", "| Workspace (Acme) | acme-prod |",
+                   "| Plan (Acme) | Enterprise |", "Asked the Acme helpdesk"):
+        assert needle in md, needle

@@ -131,3 +131,20 @@ class TerminalPrompter:
         import questionary
 
         return str(questionary.path(message).unsafe_ask())
+
+    def edit(self, text: str) -> str:
+        import shlex
+        import subprocess
+        import tempfile
+        from pathlib import Path
+
+        editor = self.console.env.get("VISUAL") or self.console.env.get("EDITOR") or "vi"
+        with tempfile.TemporaryDirectory(prefix="escalate-edit-") as tmp:
+            path = Path(tmp) / "submission.md"
+            path.write_text(text, encoding="utf-8")
+            try:
+                subprocess.run([*shlex.split(editor), str(path)], check=False)
+            except OSError as exc:
+                self.warn(f"cannot start the editor {editor!r}: {exc.strerror}; text unchanged")
+                return text
+            return path.read_text(encoding="utf-8", errors="replace")

@@ -130,7 +130,9 @@ def attach_har(
         files["sanitized.har"] = out.read_bytes()
     report.failed_requests = list(summary.failed)
     known = list(report.request_ids)
-    report.request_ids = known + [r for r in summary.request_ids if r not in known]
+    # Only the failing requests' ids help support; cf-ray is on every successful response too.
+    failing = [r.request_id for r in summary.failed if r.request_id]
+    report.request_ids = known + [r for r in dict.fromkeys(failing) if r not in known]
     notify(
         f"HAR: {summary.entries} requests, {len(summary.failed)} failing, "
         f"{len(summary.request_ids)} request id(s)"

@@ -27,7 +27,6 @@ from escalate.model import (
     Environment,
     Evidence,
     OccurredAt,
-    RedactionSummary,
     Report,
     ScreenshotInfo,
     StatusSnapshot,
@@ -161,15 +160,23 @@ def run_new(console: Console, opts: NewOptions, notify: Notify) -> NewResult:
     attach_screenshot(console, opts, report, files, prompter, notify)
     attach_har(opts, report, answers, files, notify)
     report.status = status_job.result(5.0, None) if status_job else None
-    mapping = _redact(report, opts.redact)
+    from escalate import review
     from escalate.render.markdown import render_markdown
 
+    mapping = review.scrub(report, opts.redact)
     _describe_evidence(report, files, opts)
-    markdown = render_markdown(report, template)
-    if prompter is not None and not _review(prompter, markdown, report, notify):
-        from escalate.errors import Interrupted
+    if prompter is None:
+        markdown = render_markdown(report, template)
+    else:
+        color = console.is_interactive and "NO_COLOR" not in console.env
+        reviewed = review.review(
+            prompter, report, lambda r: render_markdown(r, template), mapping, notify, color
+        )
+        if reviewed is None:
+            from escalate.errors import Interrupted
 
-        raise Interrupted("stopped before writing; your answers are kept in the draft")
+            raise Interrupted("stopped before writing; your answers are kept in the draft")
+        markdown = reviewed
     bundle = _write(console, opts, report, template, markdown, files, answers, mapping, notify)
     drafts.discard(draft.id)
     return NewResult(report, bundle, markdown, notes)
@@ -266,30 +273,6 @@ def _start_status(console: Console, opts: NewOptions) -> Job[StatusSnapshot | No
     return Job.start(fetch, "status")
 
 
-def _redact(report: Report, enabled: bool) -> dict[str, str]:
-    if not enabled:
-        report.redaction = RedactionSummary(enabled=False)
-        return {}
-    from escalate.redact import Redactor
-
-    r = Redactor(reporter_email=str(report.email))
-    report.error_text = r.redact(report.error_text).text
-    report.summary = r.redact(report.summary).text
-    report.steps_tried = [r.redact(s).text for s in report.steps_tried]
-    report.extra = {
-        k: (
-            r.redact(v).text
-            if isinstance(v, str)
-            else [r.redact(i).text for i in v]
-            if isinstance(v, list)
-            else v
-        )
-        for k, v in report.extra.items()
-    }
-    report.redaction = RedactionSummary(enabled=True, counts=dict(r.counts))
-    return dict(r.mapping)
-
-
 def _describe_evidence(report: Report, files: dict[str, bytes], opts: NewOptions) -> None:
     evidence: list[Evidence] = []
     shot = report.screenshot
@@ -325,18 +308,6 @@ def _shot_text(report: Report, shot: ScreenshotInfo) -> str:
     if shot.note:
         text += f" ({shot.note})"
     return text
-
-
-def _review(prompter: Any, markdown: str, report: Report, notify: Notify) -> bool:
-    notify("─" * 72)
-    notify(markdown.rstrip())
-    notify("─" * 72)
-    counts = report.redaction.counts
-    if report.redaction.enabled:
-        from escalate.review import redaction_summary
-
-        notify(redaction_summary(counts))
-    return bool(prompter.confirm("Write the bundle with exactly this content?", True))
 
 
 def _write(

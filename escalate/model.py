@@ -148,6 +148,7 @@ class RedactionSummary(Strict):
 
     enabled: bool = True
     counts: dict[str, int] = Field(default_factory=dict)
+    undone: list[str] = Field(default_factory=list)
 
 
 ExtraValue = str | bool | list[str] | None

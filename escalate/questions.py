@@ -128,6 +128,9 @@ class Prompter(Protocol):
     def path(self, message: str) -> str:
         """Ask for a file path."""
 
+    def edit(self, text: str) -> str:
+        """Let the person edit ``text`` (in $EDITOR); returns the result."""
+
 
 @dataclass
 class Defaults:

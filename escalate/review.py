@@ -1,8 +1,24 @@
-"""What the reporter sees before anything is written: the summary of what was scrubbed."""
+"""Scrubbing a report, and the review the reporter sees before anything is written.
+
+The review shows the final Markdown with every placeholder highlighted and a summary of
+what was removed; the reporter can write it, undo one redaction (a false positive such as
+a public example key), edit the text, or stop with the draft kept.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from escalate.model import RedactionSummary, Report
+
+Notify = Callable[[str], None]
+WRITE = "Write the bundle with exactly this content"
+UNDO = "Undo one redaction"
+EDIT = "Edit the submission text in $EDITOR"
+STOP = "Stop here (your answers stay in the draft)"
+_PLACEHOLDER = re.compile(r"\[([A-Z]+(?:-[A-Z]+)*)-(\d+)\]")
 
 _NAMES = {
     "openai_key": ("API key", "API keys"),
@@ -22,14 +38,102 @@ def redaction_summary(counts: Mapping[str, int]) -> str:
     for category, n in sorted(counts.items()):
         if n <= 0:
             continue
-        one, many = _NAMES.get(
-            category, (category.replace("_", " "), category.replace("_", " ") + "s")
-        )
+        plain = category.replace("_", " ")
+        one, many = _NAMES.get(category, (plain, plain + "s"))
         parts.append(f"{n} {one if n == 1 else many}")
     if not parts:
         return "Nothing needed scrubbing: no keys, tokens or other people's data found."
-    return (
-        "Removed before writing: "
-        + ", ".join(parts)
-        + " (placeholders like [EMAIL-1] in the text)."
+    return "Removed before writing: " + ", ".join(parts) + " (shown as [PLACEHOLDERS] above)."
+
+
+def _each_text(report: Report, fn: Callable[[str], str]) -> None:
+    report.error_text = fn(report.error_text)
+    report.summary = fn(report.summary)
+    report.steps_tried = [fn(s) for s in report.steps_tried]
+    report.extra = {
+        k: fn(v) if isinstance(v, str) else [fn(i) for i in v] if isinstance(v, list) else v
+        for k, v in report.extra.items()
+    }
+
+
+def scrub(report: Report, enabled: bool) -> dict[str, str]:
+    """Redact every free-text field in place; returns placeholder → original (kept locally)."""
+    if not enabled:
+        report.redaction = RedactionSummary(enabled=False)
+        return {}
+    from escalate.redact import Redactor
+
+    r = Redactor(reporter_email=str(report.email))
+    _each_text(report, lambda text: r.redact(text).text)
+    report.redaction = RedactionSummary(enabled=True, counts=dict(r.counts))
+    return dict(r.mapping)
+
+
+def undo(report: Report, mapping: dict[str, str], placeholder: str) -> None:
+    """Put one redacted value back everywhere and update the counts."""
+    original = mapping.pop(placeholder)
+    _each_text(report, lambda text: text.replace(placeholder, original))
+    counts = dict(report.redaction.counts)
+    category = _category(placeholder, counts)
+    if category is not None:
+        counts[category] -= 1
+        if counts[category] <= 0:
+            del counts[category]
+    report.redaction = RedactionSummary(
+        enabled=True, counts=counts, undone=[*report.redaction.undone, placeholder]
     )
+
+
+def _category(placeholder: str, counts: Mapping[str, int]) -> str | None:
+    m = _PLACEHOLDER.fullmatch(placeholder)
+    if not m:
+        return None
+    key = m.group(1).lower().replace("-", "_")
+    for category in counts:
+        if category == key or key.startswith(category) or category.startswith(key):
+            return category
+    return None
+
+
+def highlight(markdown: str, color: bool) -> str:
+    """Mark every placeholder so the reporter sees what was removed (reverse video on a tty)."""
+    if color:
+        return _PLACEHOLDER.sub(lambda m: f"\x1b[7m{m.group(0)}\x1b[0m", markdown)
+    return _PLACEHOLDER.sub(lambda m: f">>{m.group(0)}<<", markdown)
+
+
+def review(
+    prompter: Any,
+    report: Report,
+    render: Callable[[Report], str],
+    mapping: dict[str, str],
+    notify: Notify,
+    color: bool = False,
+) -> str | None:
+    """Show, then loop until the reporter writes (returns the Markdown) or stops (None)."""
+    markdown = render(report)
+    while True:
+        notify("─" * 72)
+        notify(highlight(markdown.rstrip(), color))
+        notify("─" * 72)
+        if report.redaction.enabled:
+            notify(redaction_summary(report.redaction.counts))
+        else:
+            notify("Redaction is OFF (--no-redact): check the text above for secrets.")
+        choices = [WRITE, *([UNDO] if mapping else []), EDIT, STOP]
+        choice = prompter.choose("What now?", choices, WRITE)
+        if choice == WRITE:
+            return markdown
+        if choice == STOP:
+            return None
+        if choice == UNDO:
+            labels = {f"{p}  ({_preview(v)})": p for p, v in mapping.items()}
+            picked = prompter.choose("Which one is safe to keep?", list(labels))
+            undo(report, mapping, labels[picked])
+            markdown = render(report)
+        elif choice == EDIT:
+            markdown = prompter.edit(markdown)
+
+
+def _preview(value: str) -> str:
+    return value if len(value) <= 24 else f"{value[:10]}…{value[-6:]}"

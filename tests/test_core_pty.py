@@ -56,8 +56,7 @@ def test_guided_capture_answers_every_prompt(tmp_path: Path) -> None:
     answer(child, "Where does it happen?", DOWN + ENTER)  # all_chats
     answer(child, "What have you already tried?", SPACE + DOWN + SPACE + ENTER)
     answer(child, "One-line summary", CTRL_U + "Sessions expire within minutes" + ENTER)
-    child.expect_exact("Write the bundle with exactly this content?")
-    child.send("y")
+    answer(child, "What now?", ENTER)  # the first choice writes the bundle
     child.expect_exact("Written to")
     child.expect(pexpect.EOF)
     child.close()
@@ -102,8 +101,7 @@ def test_ctrl_c_keeps_the_draft_and_resume_picks_it_up(tmp_path: Path) -> None:
     answer(child, "Where does it happen?", ENTER)
     answer(child, "What have you already tried?", ENTER)
     answer(child, "One-line summary", ENTER)
-    child.expect_exact("Write the bundle with exactly this content?")
-    child.send("y")
+    answer(child, "What now?", ENTER)  # the first choice writes the bundle
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
@@ -133,8 +131,7 @@ def test_team_template_from_git_through_a_pty(tmp_path: Path) -> None:
     answer(child, "Internal ticket", "12" + ENTER)
     child.expect_exact("does not match")
     answer(child, "Internal ticket", CTRL_U + "IT-20417" + ENTER)
-    child.expect_exact("Write the bundle with exactly this content?")
-    child.send("y")
+    answer(child, "What now?", ENTER)  # the first choice writes the bundle
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
@@ -142,3 +139,32 @@ def test_team_template_from_git_through_a_pty(tmp_path: Path) -> None:
     for needle in ("| Internal ticket | IT-20417 |", "| Workspace (Acme) | acme-prod |",
                    "| Plan (Acme) | Enterprise |", "Asked the Acme helpdesk"):
         assert needle in md, needle
+
+
+def test_review_highlights_redactions_and_undoes_one(tmp_path: Path) -> None:
+    from tests.harness import write_answers
+
+    key = "sk-proj-Qw3rTy7uIoP9aSdFgH1jKlZxCvBnM4qWeRtYuIoP0aSdFgHjKl"
+    error = f"Incorrect API key provided: {key}. Ask colleague@corp.example.org"
+    answers = write_answers(tmp_path / "a.toml", error_text=error)
+    out = tmp_path / "bundle"
+    child = spawn("new", "--answers", str(answers), "--no-screenshot", "--format", "md,json",
+                  "--out", str(out), home=tmp_path)
+    child.expect_exact("Removed before writing: 1 other email, 1 API key")
+    assert ">>[OPENAI-KEY-1]<<" in child.before or "\x1b[7m[OPENAI-KEY-1]" in child.before
+    answer(child, "What now?", DOWN + ENTER)  # Undo one redaction
+    child.expect_exact("Which one is safe to keep?")
+    child.expect_exact("[EMAIL-1]")
+    # The list is in order of appearance: the key first, the email second.
+    child.send(DOWN + ENTER)
+    child.expect_exact("Removed before writing: 1 API key")
+    answer(child, "What now?", ENTER)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    md = (out / "submission.md").read_text()
+    assert key not in md and "[OPENAI-KEY-1]" in md
+    assert "colleague@corp.example.org" in md
+    report = json.loads((out / "report.json").read_text())
+    assert report["redaction"]["counts"] == {"openai_key": 1}
+    assert report["redaction"]["undone"] == ["[EMAIL-1]"]

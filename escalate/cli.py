@@ -131,6 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_capture_options(shot)
 
     sub.add_parser("doctor", help="check what works on this machine (display, keyring, PDF)")
+    from escalate.tool_commands import add_parsers
+
+    add_parsers(sub)
     return parser
 
 
@@ -483,7 +486,11 @@ def main(argv: Sequence[str] | None = None, console: Console | None = None) -> i
             from escalate.console import Console
 
             console = Console()
-        return HANDLERS[args.command](console, args)
+        if args.command in HANDLERS:
+            return HANDLERS[args.command](console, args)
+        from escalate.tool_commands import HANDLERS as TOOLS
+
+        return TOOLS[args.command](console, args)
     except EscalateError as exc:
         if debug:
             import traceback

@@ -11,7 +11,7 @@ import os
 import secrets
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -213,3 +213,59 @@ def save_settings(p: Paths, settings: Mapping[str, Any]) -> None:
     """Write user settings atomically, 0600."""
     private_dir(p.config)
     atomic_write(p.settings_file, json.dumps(dict(settings), indent=2, ensure_ascii=False))
+
+
+# --- purge --------------------------------------------------------------------------------
+
+
+def _bundle_of(record: StoredReport) -> Path | None:
+    try:
+        info = json.loads((record.folder / "bundle.json").read_text(encoding="utf-8"))
+        bundle = Path(str(info["bundle"]))
+        report = json.loads((bundle / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    # Only a folder that still holds this very report is ours to delete.
+    if bundle == record.folder or report.get("id") != record.id or bundle.is_symlink():
+        return None
+    return bundle
+
+
+def _created(record: StoredReport) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(record.data["created_at"]))
+    except (KeyError, ValueError):
+        return None
+
+
+def purge(p: Paths, ref: str | None, older_than: timedelta | None, now: datetime) -> list[Path]:
+    """Delete reports (history, bundle, zip, redaction map) and drafts for good."""
+    import shutil
+
+    store = ReportStore(p)
+    if ref is not None:
+        records = [store.get(ref)]
+    elif older_than is not None:
+        cutoff = now - older_than
+        records = [r for r in store.all() if (c := _created(r)) is not None and c < cutoff]
+    else:
+        records = store.all()
+    removed: list[Path] = []
+    for record in records:
+        for folder in (_bundle_of(record), record.folder):
+            if folder is None:
+                continue
+            zipped = folder.with_name(folder.name + ".zip")
+            if zipped.is_file() and not zipped.is_symlink():
+                zipped.unlink()
+                removed.append(zipped)
+            shutil.rmtree(folder)
+            removed.append(folder)
+    if ref is None:
+        drafts = DraftStore(p)
+        for f in list(drafts._files()):
+            age = now.timestamp() - f.stat().st_mtime
+            if older_than is None or age > older_than.total_seconds():
+                f.unlink()
+                removed.append(f)
+    return removed

@@ -1,0 +1,119 @@
+"""The stand-alone tools: redact, har, purge, check-file, triage, status; and HAR in `new`."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from tests.har_factory import sample_har
+from tests.harness import run, write_answers
+
+NEW = ("new", "--yes", "--no-screenshot", "--format", "md,json")
+
+
+def test_redact_command(tmp_path: Path) -> None:
+    src = tmp_path / "log.txt"
+    key = "sk-proj-Qw3rTy7uIoP9aSdFgH1jKlZxCvBnM4qWeRtYuIoP0aSdFgHjKl"
+    src.write_text(f"key {key} from me@example.org and bob@example.net\n")
+    result = run("redact", str(src), "--email", "me@example.org")
+    assert result.code == 0
+    assert result.out == "key [OPENAI-KEY-1] from me@example.org and [EMAIL-1]\n"
+    assert "1 API key" in result.err
+    missing = run("redact", str(tmp_path / "nope"))
+    assert missing.code == 2 and "cannot read" in missing.err
+
+
+def write_har(tmp_path: Path):
+    sample = sample_har()
+    path = tmp_path / "session.har"
+    path.write_text(json.dumps(sample.har))
+    return sample, path
+
+
+def test_har_command_and_never_overwrites(tmp_path: Path) -> None:
+    sample, path = write_har(tmp_path)
+    result = run("har", str(path))
+    assert result.code == 0, result.err
+    out = tmp_path / "session.sanitized.har"
+    data = out.read_bytes()
+    for secret in sample.secrets:
+        assert secret.encode() not in data
+    for rid in sample.failed_ids:
+        assert rid in result.out
+    assert run("har", str(path)).code == 1  # exists: never overwritten
+    bad = tmp_path / "bad.har"
+    bad.write_text("{not json")
+    broken = run("har", str(bad), "-o", str(tmp_path / "x.har"))
+    assert broken.code == 1 and len(broken.err.strip().splitlines()) == 2
+
+
+def test_new_with_har_lists_request_ids_and_bundles_sanitized_har(tmp_path: Path) -> None:
+    sample, path = write_har(tmp_path)
+    answers = write_answers(tmp_path / "a.toml", request_id=None)
+    result = run(*NEW, "--answers", str(answers), "--har", str(path), "--out", str(tmp_path / "b"))
+    assert result.code == 0, result.err
+    bundle = tmp_path / "b"
+    md = (bundle / "submission.md").read_text()
+    for rid in sample.failed_ids:
+        assert rid in md
+    assert "## Failing requests" in md
+    raw = (bundle / "sanitized.har").read_bytes()
+    har = json.loads(raw)
+    assert len(har["log"]["entries"]) == len(sample.har["log"]["entries"])
+    for secret in sample.secrets:
+        assert secret.encode() not in raw
+        assert secret not in md
+    report = json.loads((bundle / "report.json").read_text())
+    assert report["request_ids"] == sample.failed_ids
+    assert "sanitized.har" in (bundle / "SHA256SUMS").read_text()
+
+
+def test_purge(tmp_path: Path) -> None:
+    answers = write_answers(tmp_path / "a.toml")
+    assert run(*NEW, "--answers", str(answers), "--out", str(tmp_path / "b"), "--zip").code == 0
+    assert run(*NEW, "--answers", str(answers)).code == 0
+    listed = json.loads(run("list", "--json").out)
+    assert len(listed) == 2
+    refused = run("purge", "--all")
+    assert refused.code == 2 and "--yes" in refused.err
+    assert run("purge", "--older-than", "30d", "--yes").out.strip() == "nothing to delete"
+    done = run("purge", "--all", "--yes")
+    assert done.code == 0, done.err
+    assert not (tmp_path / "b").exists() and not (tmp_path / "b.zip").exists()
+    assert json.loads(run("list", "--json").out) == []
+    assert answers.exists()
+    assert run("purge", "--older-than", "soon", "--yes").code == 2
+
+
+def test_check_file(tmp_path: Path) -> None:
+    small = tmp_path / "data.csv"
+    small.write_text("a,b\n1,2\n")
+    big = tmp_path / "photo.png"
+    with big.open("wb") as f:
+        f.truncate(21 * 1024 * 1024)
+    result = run("check-file", str(small), str(big))
+    assert result.code == 1
+    assert "ok    " + str(small) in result.out
+    assert "over the 20 MB image limit" in result.out
+    assert "1 file(s) will not upload" in result.err
+
+
+def test_triage() -> None:
+    result = run("triage", "Code interpreter session expired")
+    assert result.code == 0
+    assert "escalate new --template session-expired" in result.out
+    assert "rate-limited" in run("triage", "Error 429: Too Many Requests").out
+    assert "No known cause" in run("triage", "the moon is blue").out
+    assert run("triage").code == 2
+
+
+def test_status_command_offline() -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = run("status", "--url", f"http://127.0.0.1:{port}/summary.json")
+    assert result.code == 1 and "status page: offline" in result.err
+    assert os.environ["ESCALATE_HOME"]

@@ -23,10 +23,27 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from escalate.model import Browser, Environment
 from escalate.text import clean_line
+
+if TYPE_CHECKING:
+    from escalate.model import Browser, Environment
+
+
+# The model is imported on first use, not at import: collect() starts in a thread while
+# the main thread imports pydantic, and the probes should not wait for that import lock.
+def _browser(**fields: Any) -> Browser:
+    from escalate.model import Browser
+
+    return Browser(**fields)
+
+
+def _environment(**fields: Any) -> Environment:
+    from escalate.model import Environment
+
+    return Environment(**fields)
+
 
 T = TypeVar("T")
 
@@ -37,8 +54,22 @@ PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 
 # Interface names that VPN clients create. macOS keeps utun0..utunN up for its own services
 # (iCloud Private Relay, Back to My Mac), so utun there says nothing and is left out.
-_VPN_PREFIXES = ("tun", "tap", "wg", "utun", "ppp", "tailscale", "zt", "nordlynx", "proton",
-                 "ipsec", "vpn", "mullvad", "cscotun", "gpd")
+_VPN_PREFIXES = (
+    "tun",
+    "tap",
+    "wg",
+    "utun",
+    "ppp",
+    "tailscale",
+    "zt",
+    "nordlynx",
+    "proton",
+    "ipsec",
+    "vpn",
+    "mullvad",
+    "cscotun",
+    "gpd",
+)
 _VPN_PREFIXES_MACOS = tuple(p for p in _VPN_PREFIXES if p != "utun")
 
 _VERSION = re.compile(r"\d+(?:\.\d+)+|\d+")
@@ -241,41 +272,76 @@ def utc_offset(zone: str | None, now: datetime | None = None) -> str | None:
 
 _LINUX_BROWSERS: dict[str, dict[str, tuple[str, ...]]] = {
     # name: commands on PATH, fixed paths, snap names
-    "Chrome": {"cmd": ("google-chrome", "google-chrome-stable", "google-chrome-beta",
-                       "google-chrome-unstable"),
-               "path": ("/opt/google/chrome/google-chrome",), "snap": ()},
-    "Chromium": {"cmd": ("chromium", "chromium-browser"),
-                 "path": ("/usr/lib/chromium/chromium",
-                          "/usr/lib64/chromium-browser/chromium-browser"),
-                 "snap": ("chromium",)},
-    "Edge": {"cmd": ("microsoft-edge", "microsoft-edge-stable", "microsoft-edge-beta",
-                     "microsoft-edge-dev"),
-             "path": ("/opt/microsoft/msedge/msedge",), "snap": ()},
-    "Firefox": {"cmd": ("firefox", "firefox-esr"),
-                "path": ("/usr/lib/firefox/firefox", "/usr/lib64/firefox/firefox",
-                         "/usr/lib/firefox-esr/firefox-esr", "/opt/firefox/firefox"),
-                "snap": ("firefox",)},
-    "Brave": {"cmd": ("brave-browser", "brave-browser-stable", "brave"),
-              "path": ("/opt/brave.com/brave/brave",), "snap": ("brave",)},
+    "Chrome": {
+        "cmd": (
+            "google-chrome",
+            "google-chrome-stable",
+            "google-chrome-beta",
+            "google-chrome-unstable",
+        ),
+        "path": ("/opt/google/chrome/google-chrome",),
+        "snap": (),
+    },
+    "Chromium": {
+        "cmd": ("chromium", "chromium-browser"),
+        "path": ("/usr/lib/chromium/chromium", "/usr/lib64/chromium-browser/chromium-browser"),
+        "snap": ("chromium",),
+    },
+    "Edge": {
+        "cmd": (
+            "microsoft-edge",
+            "microsoft-edge-stable",
+            "microsoft-edge-beta",
+            "microsoft-edge-dev",
+        ),
+        "path": ("/opt/microsoft/msedge/msedge",),
+        "snap": (),
+    },
+    "Firefox": {
+        "cmd": ("firefox", "firefox-esr"),
+        "path": (
+            "/usr/lib/firefox/firefox",
+            "/usr/lib64/firefox/firefox",
+            "/usr/lib/firefox-esr/firefox-esr",
+            "/opt/firefox/firefox",
+        ),
+        "snap": ("firefox",),
+    },
+    "Brave": {
+        "cmd": ("brave-browser", "brave-browser-stable", "brave"),
+        "path": ("/opt/brave.com/brave/brave",),
+        "snap": ("brave",),
+    },
 }
 
 _MAC_APPS = {
-    "Chrome": "Google Chrome.app", "Chromium": "Chromium.app", "Edge": "Microsoft Edge.app",
-    "Firefox": "Firefox.app", "Safari": "Safari.app", "Brave": "Brave Browser.app",
+    "Chrome": "Google Chrome.app",
+    "Chromium": "Chromium.app",
+    "Edge": "Microsoft Edge.app",
+    "Firefox": "Firefox.app",
+    "Safari": "Safari.app",
+    "Brave": "Brave Browser.app",
 }
 
 # Windows: (env var of the base folder, path under it); Chromium-family browsers keep a folder
 # named after their version next to the executable.
 _WIN_BROWSERS: dict[str, tuple[tuple[str, str], ...]] = {
-    "Chrome": tuple((base, r"Google\Chrome\Application\chrome.exe")
-                    for base in ("ProgramFiles", "ProgramFiles(x86)", "LOCALAPPDATA")),
-    "Edge": tuple((base, r"Microsoft\Edge\Application\msedge.exe")
-                  for base in ("ProgramFiles(x86)", "ProgramFiles")),
-    "Brave": tuple((base, r"BraveSoftware\Brave-Browser\Application\brave.exe")
-                   for base in ("ProgramFiles", "ProgramFiles(x86)", "LOCALAPPDATA")),
+    "Chrome": tuple(
+        (base, r"Google\Chrome\Application\chrome.exe")
+        for base in ("ProgramFiles", "ProgramFiles(x86)", "LOCALAPPDATA")
+    ),
+    "Edge": tuple(
+        (base, r"Microsoft\Edge\Application\msedge.exe")
+        for base in ("ProgramFiles(x86)", "ProgramFiles")
+    ),
+    "Brave": tuple(
+        (base, r"BraveSoftware\Brave-Browser\Application\brave.exe")
+        for base in ("ProgramFiles", "ProgramFiles(x86)", "LOCALAPPDATA")
+    ),
     "Chromium": (("LOCALAPPDATA", r"Chromium\Application\chrome.exe"),),
-    "Firefox": tuple((base, r"Mozilla Firefox\firefox.exe")
-                     for base in ("ProgramFiles", "ProgramFiles(x86)")),
+    "Firefox": tuple(
+        (base, r"Mozilla Firefox\firefox.exe") for base in ("ProgramFiles", "ProgramFiles(x86)")
+    ),
 }
 
 DESKTOP_APP = "ChatGPT desktop app"
@@ -313,9 +379,14 @@ def run_output(argv: list[str], timeout: float | None = None) -> str | None:
     import subprocess
 
     try:
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, start_new_session=os.name == "posix",
-                                env={**os.environ, "LC_ALL": "C"})
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            start_new_session=os.name == "posix",
+            env={**os.environ, "LC_ALL": "C"},
+        )
     except (OSError, ValueError):
         return None
     try:
@@ -375,8 +446,10 @@ def _firefox_linux_version(root: Path, exe: str | None) -> str | None:
     folders: list[Path] = []
     if exe:  # /usr/bin/firefox is usually a symlink into the install folder
         folders.append(Path(os.path.realpath(exe)).parent)
-    folders += [_under(root, d) for d in ("/usr/lib/firefox", "/usr/lib64/firefox",
-                                          "/usr/lib/firefox-esr", "/opt/firefox")]
+    folders += [
+        _under(root, d)
+        for d in ("/usr/lib/firefox", "/usr/lib64/firefox", "/usr/lib/firefox-esr", "/opt/firefox")
+    ]
     for folder in folders:
         version = firefox_ini_version(folder)
         if version:
@@ -404,8 +477,7 @@ def _mac_apps(root: Path, env: Mapping[str, str], bundle: str, name: str) -> Bro
     for folder in folders:
         app = folder / bundle
         if app.is_dir():
-            return Browser(name=name, version=_safe(partial(_mac_app_version, app)),
-                           path=str(app))
+            return _browser(name=name, version=_safe(partial(_mac_app_version, app)), path=str(app))
     return None
 
 
@@ -423,14 +495,15 @@ def _windows_browsers(env: Mapping[str, str]) -> list[Browser]:
                 version = firefox_ini_version(exe.parent)
             else:
                 version = _safe(partial(_newest_version_dir, exe.parent))
-            found.append(Browser(name=name, version=version, path=str(exe)))
+            found.append(_browser(name=name, version=version, path=str(exe)))
             break
     return found
 
 
 def _newest_version_dir(folder: Path) -> str | None:
-    names = [d.name for d in folder.iterdir()
-             if d.is_dir() and re.fullmatch(r"\d+(?:\.\d+)+", d.name)]
+    names = [
+        d.name for d in folder.iterdir() if d.is_dir() and re.fullmatch(r"\d+(?:\.\d+)+", d.name)
+    ]
     return max(names, key=_version_key) if names else None
 
 
@@ -457,9 +530,17 @@ def _concurrently(jobs: dict[str, Callable[[], str | None]]) -> dict[str, str | 
 # --- default browser -------------------------------------------------------------------------
 
 _BROWSER_IDS = (  # substring of a desktop id, bundle id or ProgId → display name
-    ("chromium", "Chromium"), ("chrome", "Chrome"), ("msedge", "Edge"), ("edge", "Edge"),
-    ("firefox", "Firefox"), ("mozilla", "Firefox"), ("safari", "Safari"), ("brave", "Brave"),
-    ("opera", "Opera"), ("vivaldi", "Vivaldi"), ("epiphany", "GNOME Web"),
+    ("chromium", "Chromium"),
+    ("chrome", "Chrome"),
+    ("msedge", "Edge"),
+    ("edge", "Edge"),
+    ("firefox", "Firefox"),
+    ("mozilla", "Firefox"),
+    ("safari", "Safari"),
+    ("brave", "Brave"),
+    ("opera", "Opera"),
+    ("vivaldi", "Vivaldi"),
+    ("epiphany", "GNOME Web"),
 )
 
 
@@ -515,6 +596,10 @@ def _mimeapps_paths(root: Path, env: Mapping[str, str]) -> list[Path]:
 
 
 def _xdg_settings(env: Mapping[str, str]) -> Callable[[], str | None] | None:
+    # Without a desktop session there is no default browser to ask for, and xdg-settings
+    # (a shell script probing every desktop) is the slowest probe we have.
+    if not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")):
+        return None
     exe = _which("xdg-settings", env)
     if exe is None:
         return None
@@ -532,8 +617,9 @@ def _macos_default(env: Mapping[str, str]) -> str | None:
     home = env.get("HOME")
     if not home:
         return None
-    plist = Path(home, "Library/Preferences/com.apple.LaunchServices/"
-                       "com.apple.launchservices.secure.plist")
+    plist = Path(
+        home, "Library/Preferences/com.apple.LaunchServices/com.apple.launchservices.secure.plist"
+    )
     if not plist.exists():
         return "Safari"  # nobody ever changed it
     with plist.open("rb") as fh:
@@ -568,12 +654,11 @@ def _desktop_app(system: str, root: Path, env: Mapping[str, str]) -> Browser | N
     if local:
         exe = Path(local, "Programs", "ChatGPT", "ChatGPT.exe")
         if exe.is_file():
-            return Browser(name=DESKTOP_APP, path=str(exe))
+            return _browser(name=DESKTOP_APP, path=str(exe))
         packages = Path(local, "Packages")
         hits = sorted(_safe(lambda: list(packages.glob("OpenAI.ChatGPT*"))) or [])
         if hits:
-            return Browser(name=DESKTOP_APP, version=_store_app_version(env),
-                           path=str(hits[0]))
+            return _browser(name=DESKTOP_APP, version=_store_app_version(env), path=str(hits[0]))
     return None
 
 
@@ -621,8 +706,9 @@ def vpn_interfaces(system: str, root: Path = Path("/")) -> list[str]:
     """Names of network interfaces that look like a VPN and are up."""
     if system == "Linux":
         net = _under(root, "/sys/class/net")
-        return sorted(p.name for p in net.iterdir()
-                      if _looks_vpn(p.name, _VPN_PREFIXES) and _linux_if_up(p))
+        return sorted(
+            p.name for p in net.iterdir() if _looks_vpn(p.name, _VPN_PREFIXES) and _linux_if_up(p)
+        )
     prefixes = _VPN_PREFIXES_MACOS if system == "Darwin" else _VPN_PREFIXES
     # Elsewhere we can only see that the interface exists, not that it is up.
     return sorted({name for _i, name in socket.if_nameindex() if _looks_vpn(name, prefixes)})
@@ -631,19 +717,22 @@ def vpn_interfaces(system: str, root: Path = Path("/")) -> list[str]:
 # --- putting it together ---------------------------------------------------------------------
 
 
-def installed_browsers(system: str, root: Path = Path("/"),
-                       env: Mapping[str, str] | None = None) -> list[Browser]:
+def installed_browsers(
+    system: str, root: Path = Path("/"), env: Mapping[str, str] | None = None
+) -> list[Browser]:
     """Browsers found on this machine, with versions when they can be learnt quickly."""
     env = os.environ if env is None else env
     browsers, _default = _browsers_and_default(system, root, env)
     return browsers
 
 
-def _browsers_and_default(system: str, root: Path,
-                          env: Mapping[str, str]) -> tuple[list[Browser], str | None]:
+def _browsers_and_default(
+    system: str, root: Path, env: Mapping[str, str]
+) -> tuple[list[Browser], str | None]:
     if system == "Darwin":
-        apps = [_safe(partial(_mac_apps, root, env, bundle, name))
-                for name, bundle in _MAC_APPS.items()]
+        apps = [
+            _safe(partial(_mac_apps, root, env, bundle, name)) for name, bundle in _MAC_APPS.items()
+        ]
         return [a for a in apps if a is not None], _safe(lambda: _macos_default(env))
     if system == "Windows":
         return _safe(lambda: _windows_browsers(env)) or [], _safe(_windows_default)
@@ -658,13 +747,14 @@ def _browsers_and_default(system: str, root: Path,
         if xdg is not None:
             jobs["\0default"] = xdg
     results = _concurrently(jobs)
-    browsers = [Browser(name=n, version=v or results.get(n), path=e) for n, e, v in candidates]
+    browsers = [_browser(name=n, version=v or results.get(n), path=e) for n, e, v in candidates]
     default_id = default_id or results.get("\0default")
     return browsers, browser_from_id(default_id) if default_id else None
 
 
-def collect(env: Mapping[str, str] | None = None, root: Path = Path("/"),
-            system: str | None = None) -> Environment:
+def collect(
+    env: Mapping[str, str] | None = None, root: Path = Path("/"), system: str | None = None
+) -> Environment:
     """Everything we can learn about this machine in well under a second; never raises."""
     env = dict(os.environ) if env is None else env
     if system is None:
@@ -672,7 +762,7 @@ def collect(env: Mapping[str, str] | None = None, root: Path = Path("/"),
     os_name, os_version = _safe(partial(detect_os, system, root)) or (None, None)
     zone = _safe(partial(detect_timezone, env))
     browsers, default = _safe(partial(_browsers_and_default, system, root, env)) or ([], None)
-    return Environment(
+    return _environment(
         os_name=os_name,
         os_version=os_version,
         arch=_safe(lambda: normalize_arch(platform.machine())),
@@ -691,17 +781,27 @@ def collect(env: Mapping[str, str] | None = None, root: Path = Path("/"),
 # --- what the user types ---------------------------------------------------------------------
 
 _CANONICAL = {
-    "chrome": "Chrome", "google chrome": "Chrome", "chromium": "Chromium",
-    "edge": "Edge", "microsoft edge": "Edge", "firefox": "Firefox", "mozilla firefox": "Firefox",
-    "safari": "Safari", "brave": "Brave", "brave browser": "Brave",
-    "chatgpt desktop app": DESKTOP_APP, "chatgpt desktop": DESKTOP_APP, "chatgpt app": DESKTOP_APP,
+    "chrome": "Chrome",
+    "google chrome": "Chrome",
+    "chromium": "Chromium",
+    "edge": "Edge",
+    "microsoft edge": "Edge",
+    "firefox": "Firefox",
+    "mozilla firefox": "Firefox",
+    "safari": "Safari",
+    "brave": "Brave",
+    "brave browser": "Brave",
+    "chatgpt desktop app": DESKTOP_APP,
+    "chatgpt desktop": DESKTOP_APP,
+    "chatgpt app": DESKTOP_APP,
 }
 _TRAILING_GROUP = re.compile(r"\s*\(([^()]*)\)\s*$")
 # 133, 131.0.6778.85, 133.0b5, 128.5.0esr; not "64-bit" (a qualifier, not a version)
 _VERSION_PATTERN = r"\d+(?:\.\d+)*(?:[-.]?(?:a|b|rc|esr|alpha|beta|dev|pre)\d*(?:\.\d+)*)?"
 _LABEL = r"(?:\bversion\s*|\bv)?"
 _TRAILING_VERSION = re.compile(
-    rf"^(?P<name>.*?)[\s/,:;-]*{_LABEL}(?P<version>{_VERSION_PATTERN})$", re.IGNORECASE)
+    rf"^(?P<name>.*?)[\s/,:;-]*{_LABEL}(?P<version>{_VERSION_PATTERN})$", re.IGNORECASE
+)
 _VERSION_ALONE = re.compile(rf"{_LABEL}{_VERSION_PATTERN}", re.IGNORECASE)
 
 
@@ -714,7 +814,7 @@ def parse_browser(text: str) -> Browser:
     """
     original = clean_line(text)
     if len(original) > 200:  # no browser name is this long; don't regex a pasted essay
-        return Browser(name=original)
+        return _browser(name=original)
     rest = original
     while (group := _TRAILING_GROUP.search(rest)) is not None:
         rest = rest[: group.start()]
@@ -724,5 +824,5 @@ def parse_browser(text: str) -> Browser:
     m = _TRAILING_VERSION.match(rest.strip())
     name = m.group("name").strip() if m else ""
     if m is None or not name:
-        return Browser(name=_CANONICAL.get(original.lower(), original))
-    return Browser(name=_CANONICAL.get(name.lower(), name), version=m.group("version"))
+        return _browser(name=_CANONICAL.get(original.lower(), original))
+    return _browser(name=_CANONICAL.get(name.lower(), name), version=m.group("version"))

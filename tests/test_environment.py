@@ -328,9 +328,13 @@ def test_default_browser_system_mimeapps_under_root(tmp_path: Path) -> None:
 def test_default_browser_from_xdg_settings(tmp_path: Path) -> None:
     script(tmp_path / "bin/xdg-settings",
            '[ "$1 $2" = "get default-web-browser" ] && echo google-chrome.desktop')
-    env = collect(env={"PATH": str(tmp_path / "bin"), "HOME": str(tmp_path / "h")},
-                  root=tmp_path, system="Linux")
+    desktop = {"PATH": str(tmp_path / "bin"), "HOME": str(tmp_path / "h"), "DISPLAY": ":0"}
+    env = collect(env=desktop, root=tmp_path, system="Linux")
     assert env.default_browser == "Chrome"
+    # No desktop session, no default browser: the slow script is not even started.
+    headless = collect(env={k: v for k, v in desktop.items() if k != "DISPLAY"},
+                       root=tmp_path, system="Linux")
+    assert headless.default_browser is None
 
 
 def info_plist(app: Path, version: str) -> None:

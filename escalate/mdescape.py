@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 # Characters that can start or end Markdown constructs inline, or HTML.
-_INLINE = re.compile(r"([\\`*_\[\]<>|~])")
+_INLINE = re.compile(r"([\\`*\[\]<>|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
 _LINE_START = re.compile(r"^(\s*)(\d{1,9}(?=[.)](?:\s|$))|(?=[-+=](?:\s|$))|(?=#))")
 _ENTITY = re.compile(r"&(#?[A-Za-z0-9]+;)")
 _BACKTICKS = re.compile(r"`+")

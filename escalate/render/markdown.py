@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from escalate.mdescape import MdSafe
 from escalate.model import Report, Scope
 from escalate.questions import Question
 from escalate.templates import Template, render
@@ -59,6 +60,10 @@ def build_context(
         "status_line": status_line,
         "screenshot": report.screenshot.model_dump(mode="json") if report.screenshot else None,
         "screenshot_problem": report.screenshot_problem,
+        "screenshot_file": MdSafe(
+            "screenshot.jpg" if report.screenshot and report.screenshot.format == "jpeg"
+            else "screenshot.png"
+        ),
         "failed_requests": [r.model_dump(mode="json") for r in report.failed_requests],
         "attachments": [{"name": e.name, "description": e.description} for e in report.evidence],
         "environment": report.environment.model_dump(mode="json"),

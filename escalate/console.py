@@ -11,9 +11,10 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from escalate.questions import Prompter, Question
+if TYPE_CHECKING:
+    from escalate.questions import Prompter, Question
 
 
 def _utcnow() -> datetime:

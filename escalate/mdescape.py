@@ -70,7 +70,7 @@ def checkbox(done: object) -> MdSafe:
     return MdSafe("[x]" if done else "[ ]")
 
 
-def neutralise(markdown: str) -> str:
+def neutralise(markdown: str, verify: bool = True) -> str:
     """Make template-authored HTML, remote images and bidi controls visible and inert.
 
     Outside code, ``<`` that starts anything but a short allow-list of bare tags is escaped
@@ -78,11 +78,12 @@ def neutralise(markdown: str) -> str:
     bundle (a remote one becomes visible text, so previewing the submission never loads a
     URL that could carry the reporter's data), and bidi controls are spelled out. The
     result is then parsed the way the PDF renderer parses it; if anything active is still
-    there (a construct this line-based pass misread), every ``<`` and ``![`` is escaped.
+    there (a construct this line-based pass misread), every ``<`` and ``![`` is escaped;
+    ``verify=False`` skips that parse for the built-in templates.
     """
     text = _BIDI.sub(lambda m: f"[U+{ord(m.group()):04X}]", markdown)
     soft = _neutralise_pass(text, strict=False)
-    if _is_inert(soft):
+    if not verify or _is_inert(soft):
         return soft
     hard = _neutralise_pass(text, strict=True)
     if _is_inert(hard):

@@ -144,6 +144,13 @@ class Template:
     def version(self) -> str:
         return self.manifest.version
 
+    @property
+    def built_in(self) -> bool:
+        """Every folder of the chain ships with escalate (reviewed code, not team input)."""
+        root = builtin_root().resolve()
+        folders = self.chain or [self.folder]
+        return all(f.resolve().parent == root for f in folders)
+
 
 def builtin_root() -> Path:
     """The built-in templates: inside the wheel, or ``templates/`` in a source checkout."""
@@ -411,6 +418,10 @@ def render(template: Template, context: Mapping[str, Any], entry: str = ENTRY) -
         env = make_template_environment(template)
         return produce(env.get_template(entry), data)
 
+    if template.built_in:
+        # Our own templates are code we ship and test; the child process and the second,
+        # parser-based check exist for team templates. Values are escaped all the same.
+        return mdescape.neutralise(job(), verify=False)
     return mdescape.neutralise(run_limited(job))
 
 

@@ -13,8 +13,10 @@ from tests.conftest import require_tool
 from tests.harness import run, write_answers
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPORA = [ROOT.parent / "shared" / "fixtures" / "redaction_cases.json",
-           ROOT / "tests" / "data" / "redaction" / "cases.json"]
+CORPORA = [
+    ROOT.parent / "shared" / "fixtures" / "redaction_cases.json",
+    ROOT / "tests" / "data" / "redaction" / "cases.json",
+]
 
 
 def load_cases() -> list[dict[str, list[str] | str]]:
@@ -37,15 +39,20 @@ def test_every_corpus_case_through_the_whole_bundle(tmp_path: Path) -> None:
     error = "\n".join(str(c["text"]) for c in cases)
     # The corpora's own-address cases speak for this reporter.
     answers = write_answers(tmp_path / "a.toml", error_text=error, email="me@example.com")
-    result = run("new", "--yes", "--no-screenshot", "--answers", str(answers),
-                 "--out", str(tmp_path / "b"))
+    result = run(
+        "new", "--yes", "--no-screenshot", "--answers", str(answers), "--out", str(tmp_path / "b")
+    )
     assert result.code == 0, result.err
     bundle = tmp_path / "b"
     md = (bundle / "submission.md").read_text()
     report = (bundle / "report.json").read_text()
     error_json = json.loads(report)["error_text"]
-    pdf_text = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(bundle / "submission.pdf"), "-"],
-                              capture_output=True, text=True, check=True).stdout
+    pdf_text = subprocess.run(
+        ["pdftotext", "-raw", "-enc", "UTF-8", str(bundle / "submission.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     for case in cases:
         for secret in case["secrets"]:
             assert secret not in md, secret

@@ -20,13 +20,21 @@ Notify = Callable[[str], None]
 CAPTURE, ATTACH, SKIP = "Capture the screen now", "Attach an image file", "No screenshot"
 
 
-def _mode(opts: NewOptions, prompter: Any) -> str:
+def _mode(opts: NewOptions, prompter: Any, env: Mapping[str, str], notify: Notify) -> str:
     if opts.screenshot_file is not None:
         return ATTACH
     if opts.screenshot is False:
         return SKIP
     if opts.screenshot is None and prompter is not None:
-        return str(prompter.choose("Screenshot of the error?", [CAPTURE, ATTACH, SKIP], CAPTURE))
+        choices = [CAPTURE, ATTACH, SKIP]
+        try:
+            from escalate.screenshot import preflight
+
+            preflight(env)
+        except CaptureError as exc:  # say why now, rather than offer what cannot work
+            notify(f"screen capture is not available here: {exc.message}")
+            choices = [ATTACH, SKIP]
+        return str(prompter.choose("Screenshot of the error?", choices, choices[0]))
     return CAPTURE
 
 
@@ -39,7 +47,7 @@ def attach_screenshot(
     notify: Notify,
 ) -> None:
     """Capture or attach the screenshot; on failure record why and go on."""
-    mode = _mode(opts, prompter)
+    mode = _mode(opts, prompter, console.env, notify)
     if mode == SKIP:
         return
     try:

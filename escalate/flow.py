@@ -147,10 +147,16 @@ def run_new(console: Console, opts: NewOptions, notify: Notify) -> NewResult:
         browser=_default_browser(env),
         email=None if "email" in answers else _stored_email(notify),
     )
-    questions = _questions(template)
     prompter = console.prompter() if interactive else None
     if interactive:
         drafts.save(draft)
+        fresh_error = not answers.get("error_text")  # a resumed draft was offered already
+        first = [q for q in _questions(template) if q.key in ("email", "error_text")]
+        fill(first, answers, defaults, prompter, on_answer=save)
+        if fresh_error and template.name == DEFAULT_TEMPLATE and not opts.template:
+            template = _offer_template(console, opts, template, answers, prompter)
+            draft.template = template.name
+    questions = _questions(template)
     fill(questions, answers, defaults, prompter, on_answer=save)
     report = build_report(draft.id, now, answers, template, env, questions)
     notes: list[str] = []
@@ -180,6 +186,28 @@ def run_new(console: Console, opts: NewOptions, notify: Notify) -> NewResult:
     bundle = _write(console, opts, report, template, markdown, files, answers, mapping, notify)
     drafts.discard(draft.id)
     return NewResult(report, bundle, markdown, notes)
+
+
+def _offer_template(
+    console: Console, opts: NewOptions, template: Template, answers: dict[str, Any], prompter: Any
+) -> Template:
+    """When the error is a known kind, offer the template that asks the right questions."""
+    from escalate.triage import triage
+
+    for symptom in triage(str(answers.get("error_text", ""))):
+        if symptom.template == template.name:
+            return template
+        question = (
+            f"This looks like: {symptom.title}. Use the {symptom.template} template, "
+            "which asks what support needs for it?"
+        )
+        if not prompter.confirm(question, True):
+            return template
+        chosen = load_template(symptom.template, template_search(console, opts.template_dirs))
+        for key, value in chosen.manifest.defaults.items():
+            answers.setdefault(key, value)
+        return chosen
+    return template
 
 
 def _questions(template: Template) -> list[Question]:

@@ -48,6 +48,8 @@ def test_guided_capture_answers_every_prompt(tmp_path: Path) -> None:
     answer(child, "Account email", "dana.kim@example.org" + ENTER)
     answer(child, "Exact error message", "Code interpreter session expired" + ENTER)
     child.send("  at line 2 with `ticks`" + ENTER + ENTER)
+    # A known kind of error: the matching template is offered, and taken.
+    answer(child, "This looks like: Code interpreter / data analysis session expired", "y")
     answer(child, "When did it happen?", CTRL_U + "09:15" + ENTER)
     answer(child, "Your timezone", CTRL_U + "Asia/Kolkata" + ENTER)
     answer(child, "Platform", CTRL_U + "macOS 15.1 (arm64)" + ENTER)
@@ -56,6 +58,9 @@ def test_guided_capture_answers_every_prompt(tmp_path: Path) -> None:
     answer(child, "Where does it happen?", DOWN + ENTER)  # all_chats
     answer(child, "What have you already tried?", SPACE + DOWN + SPACE + ENTER)
     answer(child, "One-line summary", CTRL_U + "Sessions expire within minutes" + ENTER)
+    answer(child, "Files you had uploaded", "sales-2025.xlsx (8 MB)" + ENTER + ENTER)
+    answer(child, "What do you need back", "the cleaned CSV" + ENTER + ENTER)
+    answer(child, "How long after starting", "about 10 minutes" + ENTER)
     answer(child, "What now?", ENTER)  # the first choice writes the bundle
     child.expect_exact("Written to")
     child.expect(pexpect.EOF)
@@ -66,7 +71,11 @@ def test_guided_capture_answers_every_prompt(tmp_path: Path) -> None:
     report = json.loads((out / "report.json").read_text())
     assert report["email"] == "dana.kim@example.org"
     assert report["scope"] == "all_chats"
-    assert report["steps_tried"] == ["Reloaded the page", "Started a new chat"]
+    assert report["steps_tried"] == [
+        "Reloaded the page", "Re-uploaded the files and re-ran the analysis"
+    ]
+    assert report["template"]["name"] == "session-expired"
+    assert report["extra"]["files_used"] == "sales-2025.xlsx (8 MB)"
     assert report["occurred_at"]["timezone"] == "Asia/Kolkata"
     assert report["occurred_at"]["local"].endswith("T09:15:00+05:30")
     assert report["browser"] == "Firefox 133"
@@ -77,6 +86,7 @@ def test_ctrl_c_keeps_the_draft_and_resume_picks_it_up(tmp_path: Path) -> None:
     child = spawn("new", "--no-screenshot", "--format", "md,json", home=tmp_path)
     answer(child, "Account email", "dana.kim@example.org" + ENTER)
     answer(child, "Exact error message", "Upload failed: file too large" + ENTER + ENTER)
+    answer(child, "This looks like: Upload failed", "n")
     answer(child, "When did it happen?", CTRL_C)
     child.expect_exact("your answers are kept in the draft")
     child.expect(pexpect.EOF)

@@ -98,14 +98,24 @@ def screen(width: int, height: int) -> Iterator[str | None]:
         yield server.display
 
 
-def sample_screenshot(path: Path) -> Path:
-    from PIL import Image, ImageDraw
+def in_child(code: str) -> None:
+    """Run set-up code in its own process, so this harness stays small.
 
-    image = Image.linear_gradient("L").resize((1920, 1080)).convert("RGB")
-    draw = ImageDraw.Draw(image)
-    for y in range(40, 1040, 40):
-        draw.text((40, y), "Code interpreter session expired " * 6, fill=(20, 20, 20))
-    image.save(path)
+    A child's max RSS (from ``wait4``) starts at the parent's size at fork, so the harness
+    must not grow: images and big files are made by throw-away processes.
+    """
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def sample_screenshot(path: Path) -> Path:
+    in_child(
+        "from PIL import Image, ImageDraw\n"
+        "image = Image.linear_gradient('L').resize((1920, 1080)).convert('RGB')\n"
+        "draw = ImageDraw.Draw(image)\n"
+        "for y in range(40, 1040, 40):\n"
+        "    draw.text((40, y), 'Code interpreter session expired ' * 6, fill=(20, 20, 20))\n"
+        f"image.save({str(path)!r})\n"
+    )
     return path
 
 
@@ -140,6 +150,36 @@ def pdf_cases(work: Path, exe: str, env: dict[str, str]) -> list[Case]:
                        str(work / f"pdf-{i}")],
             budget_seconds=0.5,
         )
+    ]
+
+
+def hostile_text(path: Path, size: int = 10 * 1024 * 1024) -> Path:
+    """10 MB built from the shapes that make naive secret regexes backtrack."""
+    shapes = ["sk-" * 400, "a@" * 400, "4242 " * 200, "eyJ." * 300, "Bearer " * 200,
+              "=" * 800, "%2D%40x" * 150, "token=" * 200, "+1 " * 300, "\u200bab" * 300,
+              "Cookie: " * 150, "user@example.org sk-proj-" + "A" * 120 + " "]
+    chunk = "\n".join(shapes) + "\n"
+    path.write_text((chunk * (size // len(chunk) + 1))[:size], encoding="utf-8")
+    return path
+
+
+def privacy_cases(work: Path, exe: str) -> list[Case]:
+    text = hostile_text(work / "hostile.txt")
+    har = work / "big.har"
+    in_child(f"from tests.har_factory import write_big_har; write_big_har(__import__('pathlib')"
+             f".Path({str(har)!r}), 50)")
+    return [
+        Case(
+            "`escalate redact` on 10 MB of hostile text",
+            lambda i: [exe, "redact", str(text)],
+            budget_seconds=2.0,
+            runs=3,
+        ),
+        Case(
+            "`escalate har` sanitising a 50 MB HAR",
+            lambda i: [exe, "har", str(har), "-o", str(work / f"har-{i}.har")],
+            runs=3,
+        ),
     ]
 
 
@@ -193,20 +233,20 @@ def main() -> int:
             "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
         }
         env.pop("DISPLAY", None)
-        cases = base_cases(work, exe) + pdf_cases(work, exe, env)
+        cases = base_cases(work, exe) + pdf_cases(work, exe, env) + privacy_cases(work, exe)
         with screen(1920, 1080) as hd, screen(3840, 2160) as uhd:
             if hd and uhd:
                 cases += [screenshot_case("1080p", hd, 0.3), screenshot_case("4K", uhd, 1.0)]
             else:
                 print("Xvfb/xmessage missing: screenshot cases skipped", file=sys.stderr)
             for case in cases:
-                case.runs = 3 if args.quick else case.runs
+                case.runs = min(3, case.runs) if args.quick else case.runs
             timings = [time_case(c, env) for c in cases]
     uname = os.uname()
     header = (
         f"Measured {time.strftime('%Y-%m-%d')} on {uname.sysname} {uname.machine}, "
         f"{os.cpu_count()} cores, Python {sys.version.split()[0]}; median of "
-        f"{timings[0].case.runs} cold runs each."
+        f"{timings[0].case.runs} cold runs per case (3 for the redaction and HAR cases)."
     )
     text = f"{header}\n\n{table(timings)}\n"
     print(text)

@@ -308,3 +308,35 @@ def test_falls_back_to_plain_tagged_pdf_when_the_standard_refuses(
     require_tool("pdfinfo")
     assert re.search(r"^Tagged:\s+yes$", _run("pdfinfo", str(path)), re.M)
     assert HOSTILE in _text(path)
+
+
+def test_wide_table_with_long_cells_stays_inside_the_page(tmp_path: Path) -> None:
+    require_tool("pdftotext")
+    rows = "\n".join(
+        f"| 14:22:3{i} | {method} `{url}` | 50{i} | `req_{i}a1b2c3d4e5f60718293a4b5c6d7e8f9` |"
+        for i, (method, url) in enumerate(
+            [
+                ("PUT", "https://files.oaiusercontent.com/upload?access_token=[JWT-3]&name=r.pdf"),
+                ("POST", "https://api.openai.com/v1/chat/completions"),
+                ("POST", "https://chatgpt.com/backend-api/conversation"),
+            ]
+        )
+    )
+    md = f"# T\n\n| Time (UTC) | Request | Status | Request ID |\n|---|---|---|---|\n{rows}\n"
+    pdf = tmp_path / "t.pdf"
+    pdf.write_bytes(
+        render_pdf(
+            md,
+            report_json=b"{}",
+            report_id="r",
+            generated_at=datetime(2026, 11, 20, tzinfo=UTC),
+            title="t",
+            author=None,
+        ).data
+    )
+    bbox = _run("pdftotext", "-bbox", str(pdf), "-")
+    page_width = float(re.search(r'<page width="([\d.]+)"', bbox).group(1))  # type: ignore[union-attr]
+    lefts = [float(x) for x in re.findall(r'xMin="([\d.]+)"', bbox)]
+    rights = [float(x) for x in re.findall(r'xMax="([\d.]+)"', bbox)]
+    assert min(lefts) >= 50 and max(rights) <= page_width - 50
+    assert "req_1a1b2c3d4e5f60718293a4b5c6d7e8f9" in "".join(_text(pdf).split())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -61,10 +61,17 @@ def build_context(
         "screenshot": report.screenshot.model_dump(mode="json") if report.screenshot else None,
         "screenshot_problem": report.screenshot_problem,
         "screenshot_file": MdSafe(
-            "screenshot.jpg" if report.screenshot and report.screenshot.format == "jpeg"
+            "screenshot.jpg"
+            if report.screenshot and report.screenshot.format == "jpeg"
             else "screenshot.png"
         ),
-        "failed_requests": [r.model_dump(mode="json") for r in report.failed_requests],
+        "failed_requests": [
+            {
+                **r.model_dump(mode="json"),
+                "time": f"{r.started_at.astimezone(UTC):%H:%M:%S}" if r.started_at else "",
+            }
+            for r in report.failed_requests
+        ],
         "attachments": [{"name": e.name, "description": e.description} for e in report.evidence],
         "environment": report.environment.model_dump(mode="json"),
         "redaction": report.redaction.model_dump(mode="json"),

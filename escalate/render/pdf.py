@@ -182,7 +182,25 @@ def _table(node: SyntaxTreeNode) -> Node:
                 align = [_align(cell) for cell in row.children]
             else:
                 rows.append(cells)
-    return {"t": "table", "align": align, "head": head, "rows": rows}
+    # Column shares by content length, so a long URL column gets the room and a status
+    # column does not: auto widths cannot shrink cells made of per-character boxes.
+    columns = max([len(head), *(len(r) for r in rows)], default=0)
+    widths = [
+        min(48, max(7, *(_plain_len(r[i]) for r in [head, *rows] if i < len(r))))
+        for i in range(columns)
+    ]
+    return {"t": "table", "align": align, "head": head, "rows": rows, "widths": widths}
+
+
+def _plain_len(nodes: Sequence[Node]) -> int:
+    total = 0
+    for n in nodes:
+        text = n.get("text")
+        total += len(text) if isinstance(text, str) else 0
+        children = n.get("c")
+        if isinstance(children, list):
+            total += _plain_len(children)
+    return total
 
 
 def _align(cell: SyntaxTreeNode) -> str:

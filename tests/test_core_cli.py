@@ -271,3 +271,24 @@ def test_relative_times(tmp_path: Path) -> None:
     # harness clock: 2026-11-20 03:47 UTC
     assert report["occurred_at"]["utc"].startswith("2026-11-20T03:37:00")
     assert report["occurred_at"]["local"].startswith("2026-11-20T04:37:00+01:00")
+
+
+def test_render_writes_a_new_folder_and_leaves_the_source(tmp_path: Path) -> None:
+    assert new(tmp_path).code == 0
+    source = tmp_path / "bundle"
+    before = {p.name: p.read_bytes() for p in source.iterdir()}
+    result = run("render", str(source))
+    assert result.code == 0, result.err
+    out = tmp_path / "bundle.render-1"
+    assert {"submission.md", "submission.pdf", "report.json", "SHA256SUMS"} <= {
+        p.name for p in out.iterdir()
+    }
+    assert (out / "submission.md").read_bytes() == before["submission.md"]
+    assert run("verify", str(out)).code == 0
+    assert {p.name: p.read_bytes() for p in source.iterdir()} == before
+    assert run("render", str(source)).code == 0
+    assert (tmp_path / "bundle.render-2").is_dir()
+    taken = run("render", str(source), "--out", str(out))
+    assert taken.code == 1 and "already holds files" in taken.err
+    empty = run("render", str(tmp_path))
+    assert empty.code == 1 and "has no report.json" in empty.err

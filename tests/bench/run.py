@@ -229,7 +229,7 @@ def table(timings: list[Timing]) -> str:
         "(capture, encode, write)"
         for t in timings if t.inner is not None
     ]
-    return "\n".join(rows + ([""] + notes if notes else []))
+    return "\n".join(rows + (["", *notes] if notes else []))
 
 
 def main() -> int:

@@ -41,7 +41,7 @@ def _error_classes() -> list[type[EscalateError]]:
 
 def render() -> str:
     """The whole CLI reference as Markdown."""
-    from escalate.cli import build_parser
+    from escalate.parser import build_parser
 
     old = os.environ.get("COLUMNS")
     os.environ["COLUMNS"] = WIDTH  # argparse wraps help to the terminal width

@@ -11,26 +11,28 @@ from pathlib import Path
 import pytest
 from conftest import require_tool
 
-from escalate import environment
-from escalate.environment import (
+from escalate import browsers, environment
+from escalate.browsers import (
     DESKTOP_APP,
     browser_from_id,
-    collect,
     default_from_mimeapps,
+    firefox_ini_version,
+    parse_browser,
+)
+from escalate.environment import (
+    collect,
     detect_locale,
     detect_os,
     detect_timezone,
-    firefox_ini_version,
     format_offset,
     normalize_arch,
-    parse_browser,
     parse_os_release,
     proxy_variables,
-    run_version,
     utc_offset,
     vpn_interfaces,
 )
 from escalate.model import Browser, Environment
+from escalate.probes import run_version
 
 DEBIAN = """PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
 NAME="Debian GNU/Linux"
@@ -418,7 +420,7 @@ def test_collect_survives_a_raising_probe(tmp_path: Path, monkeypatch: pytest.Mo
 
     monkeypatch.setattr(environment, "proxy_variables", boom)
     monkeypatch.setattr(environment, "vpn_interfaces", boom)
-    monkeypatch.setattr(environment, "_linux_candidates", boom)
+    monkeypatch.setattr(browsers, "_linux_candidates", boom)
     monkeypatch.setattr(platform, "machine", boom)
     (tmp_path / "etc/os-release").mkdir(parents=True)
     (tmp_path / "usr/lib/firefox/application.ini").mkdir(parents=True)

@@ -14,11 +14,11 @@ fail after a long run (length, checksum, shape) is made in Python on the match i
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from itertools import accumulate, chain
-from operator import sub
+
+from escalate.textnorm import fold, normalise
+from escalate.textnorm import token_start as _lb
 
 # category -> (placeholder stem, singular label, plural label); the order is the summary's.
 _CATEGORIES: dict[str, tuple[str, str, str]] = {
@@ -58,175 +58,6 @@ class RedactedText:
 
     text: str
     redactions: tuple[Redaction, ...]
-
-
-# --------------------------------------------------------------------------- normalising
-
-
-class _OffsetMap:
-    """Maps positions of one normalisation stage's output back to its input.
-
-    Edit ``i`` turned ``input[src_starts[i]:src_ends[i]]`` into
-    ``output[dst_starts[i]:dst_ends[i]]``; edits are sorted and do not overlap.
-    """
-
-    def __init__(self, src_starts: list[int], src_ends: list[int], dst_starts: list[int],
-                 dst_ends: list[int]) -> None:
-        self.src_starts, self.src_ends = src_starts, src_ends
-        self.dst_starts, self.dst_ends = dst_starts, dst_ends
-
-    def start(self, p: int) -> int:
-        """Where a span starting at ``p`` starts: after removed text, before replaced text."""
-        i = bisect_right(self.dst_ends, p) - 1
-        j = i + 1
-        if j < len(self.dst_starts) and self.dst_starts[j] <= p < self.dst_ends[j]:
-            return self.src_starts[j]
-        return p if i < 0 else self.src_ends[i] + p - self.dst_ends[i]
-
-    def end(self, p: int) -> int:
-        """Where a span ending at ``p`` ends: before removed text, after replaced text."""
-        i = bisect_left(self.dst_starts, p) - 1
-        if i < 0:
-            return p
-        return self.src_ends[i] + max(0, p - self.dst_ends[i])
-
-
-def _shrink(text: str, pattern: re.Pattern[str], ratio: int,
-            rewrite: Callable[[str, list[str]], str]) -> tuple[str, _OffsetMap | None]:
-    """Apply ``rewrite``, which shrinks every match of ``pattern`` to ``1/ratio`` of its
-    length (``ratio`` 0: deletes it), and map the result back to ``text``.
-
-    ``pattern`` has one group around the whole match, so ``split`` hands over the kept text
-    and the matches in turn: their offsets then come from ``accumulate`` and ``map`` without
-    a Python step per match, and a text with millions of escapes stays fast.
-    """
-    parts = pattern.split(text)
-    if len(parts) == 1:
-        return text, None
-    bounds = list(accumulate(map(len, parts)))
-    starts = bounds[0:-1:2]
-    ends = bounds[1::2]
-    if not ratio:  # a deletion lands where the text kept before it ends
-        dst = list(accumulate(map(len, parts[0:-1:2])))
-        return rewrite(text, parts), _OffsetMap(starts, ends, dst, dst)
-    lengths = list(map(sub, ends, starts))
-    kept = [n // ratio for n in lengths]
-    dst_ends = list(map(sub, ends, accumulate(map(sub, lengths, kept))))
-    dst_starts = list(map(sub, dst_ends, kept))
-    return rewrite(text, parts), _OffsetMap(starts, ends, dst_starts, dst_ends)
-
-
-# Terminal colour escapes and invisible characters are deleted, so a key they split joins
-# again. Of an OSC (title, hyperlink) only the ESC goes: its "]" and "\\" still separate
-# words, and its text (a URL with a token, say) is matched like any other.
-_DELETE = re.compile(
-    r"(\x1b(?:\[[0-?]{0,32}+[!-/]{0,4}+[@-~]|(?=[]\\]))"
-    r"|[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]++)"
-)
-# Percent-escapes of the characters secrets and emails are made of are decoded; decoding
-# more would change nothing we match. No decoded character is "%" or a hex digit, so
-# replacing them one after the other cannot create a new escape.
-_PERCENT = re.compile(r"((?:%(?:2[DdEeBb]|40|5[Ff]|7[Ee]))++)")
-_PERCENT_CHARS = {"%2D": "-", "%2E": ".", "%2B": "+", "%40": "@", "%5F": "_", "%7E": "~"}
-
-
-def _decode_percent(text: str, _parts: list[str]) -> str:
-    for esc, char in _PERCENT_CHARS.items():
-        text = text.replace(esc, char).replace(esc.lower(), char)
-    return text
-
-
-Edit = tuple[int, int, str]  # (start, end, replacement) in the stage's input
-
-
-def _rewrite(text: str, edits: Iterator[Edit]) -> tuple[str, _OffsetMap | None]:
-    parts: list[str] = []
-    table: tuple[list[int], list[int], list[int], list[int]] = ([], [], [], [])
-    last = shift = 0
-    for s, e, new in edits:
-        parts.append(text[last:s])
-        parts.append(new)
-        for column, value in zip(table, (s, e, s + shift, s + shift + len(new)), strict=True):
-            column.append(value)
-        shift += len(new) - (e - s)
-        last = e
-    if not table[0]:
-        return text, None
-    parts.append(text[last:])
-    return "".join(parts), _OffsetMap(*table)
-
-
-_KEYCH = "A-Za-z0-9_.\\-"
-# Secret prefixes, each of fixed width so it can sit in a lookbehind.
-_PREFIXES = ("sk-", "sk_", "rk_", "gh[pousr]_", "github_pat_", "xox[abprse]-", "AKIA", "ASIA",
-             "AIza", "eyJ")
-_ANY_PREFIX = "(?:" + "|".join(_PREFIXES) + ")"
-
-
-def _lb(prefix: str, chars: str = _KEYCH) -> str:
-    """``prefix`` only where it starts a run of ``chars``: the lookbehind follows the literal."""
-    return f"{prefix}(?<![{chars}]{prefix})"
-
-
-# A key-like token cut by a newline and indentation: the piece before the break fills a line
-# (16+ key characters) and the piece after looks random (a digit or a case change soon) and
-# is neither a new key nor a log timestamp, so a key at the end of a line never swallows the
-# prose, the date or the key on the next one.
-_WRAPPED = [
-    re.compile(
-        rf"{_lb(p)}[{_KEYCH}]*+(?:(?<=[{_KEYCH}]{{16}})\r?\n[ \t]{{0,40}}+"
-        rf"(?!{_ANY_PREFIX}|[0-9]{{4}}-[0-9]{{2}}-[0-9]|[0-9]{{1,2}}:[0-9]{{2}})"
-        rf"(?=[{_KEYCH}]{{0,80}}?(?:[0-9]|[a-z][A-Z]|[A-Z][a-z]{{1,20}}+[A-Z]))[{_KEYCH}]++)++"
-    )
-    for p in _PREFIXES
-]
-_NEWLINE_INDENT = re.compile(r"\r?\n[ \t]*+")
-
-
-def _ordered(matches: Iterable[re.Match[str]]) -> list[re.Match[str]]:
-    """Matches of several patterns by position, dropping any that overlap an earlier one."""
-    out: list[re.Match[str]] = []
-    last = -1
-    for m in sorted(matches, key=lambda m: m.start()):
-        if m.start() >= last:
-            out.append(m)
-            last = m.end()
-    return out
-
-
-def _wrap_edits(text: str) -> Iterator[Edit]:
-    if "\n" not in text:
-        return
-    wrapped = chain.from_iterable(p.finditer(text) for p in _WRAPPED)
-    for m in _ordered(wrapped):
-        for nl in _NEWLINE_INDENT.finditer(text, m.start(), m.end()):
-            yield nl.start(), nl.end(), ""
-
-
-def _delete(_text: str, parts: list[str]) -> str:
-    return "".join(parts[::2])
-
-
-def _normalise(text: str) -> tuple[str, list[_OffsetMap]]:
-    """The text to match on, and the maps back to ``text`` (apply them in order)."""
-    maps: list[_OffsetMap | None] = []
-    if "\x1b" in text or not text.isascii():
-        text, found = _shrink(text, _DELETE, 0, _delete)
-        maps.append(found)
-    if "\x07" in text:  # BEL ends an OSC: a separator, one character for one
-        text = text.replace("\x07", " ")
-    if "%" in text:
-        text, found = _shrink(text, _PERCENT, 3, _decode_percent)
-        maps.append(found)
-    text, found = _rewrite(text, _wrap_edits(text))
-    maps.append(found)
-    return text, [m for m in reversed(maps) if m is not None]
-
-
-def _fold(text: str) -> str:
-    """Lower-case with one character per character, so positions match ``text``."""
-    # U+0130 is the only code point whose lower case is two characters long.
-    return text.lower() if text.isascii() else text.replace("\u0130", "I").lower()
 
 
 # --------------------------------------------------------------------------- detectors
@@ -308,14 +139,23 @@ class _Rule:
     fold: bool = False  # match the lower-cased text (the value is still taken verbatim)
 
 
-def _rule(category: str, pattern: str, check: Check, tier: int = 1, needle: str = "",
-          fold: bool = False) -> _Rule:
+def _rule(
+    category: str, pattern: str, check: Check, tier: int = 1, needle: str = "", fold: bool = False
+) -> _Rule:
     return _Rule(category, re.compile(pattern), check, tier, needle, fold)
 
 
 _VALUE = r"[\"']?[ \t]{0,5}+(?P<sep>[=:])[ \t]{0,5}+[\"']?(?P<v>[^\s&;,\"'<>]++)"
-_KV_NAMES = ("passw(?:or)?d", "pwd", "secret", "token", "api[_-]?key", "access[_-]?key",
-             "private[_-]?key", "auth")
+_KV_NAMES = (
+    "passw(?:or)?d",
+    "pwd",
+    "secret",
+    "token",
+    "api[_-]?key",
+    "access[_-]?key",
+    "private[_-]?key",
+    "auth",
+)
 _PHONE_LABELS = ("phone", "tel", "telephone", "mobile", "cell", "fax", "whatsapp")
 # Card numbers and North American phone numbers share one scan: both start at a digit (or
 # "(") that is not inside a word, a number or a path. A grouped card number must not follow
@@ -331,10 +171,15 @@ _DIGITS = re.compile(
 )
 
 _RULES: list[_Rule] = [
-    _rule("password", r"://[^\s:/@?#]{0,256}+:(?P<v>[^\s/@?#]{1,256}+)@", _secret_value, 0,
-          "://"),
-    _rule("private_key", r"-----BEGIN (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY-----(?P<v>[^-]*+)"
-          r"-----END[^-\n]{0,60}+-----", lambda v: v.strip() or None, 0, "private"),
+    _rule("password", r"://[^\s:/@?#]{0,256}+:(?P<v>[^\s/@?#]{1,256}+)@", _secret_value, 0, "://"),
+    _rule(
+        "private_key",
+        r"-----BEGIN (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY-----(?P<v>[^-]*+)"
+        r"-----END[^-\n]{0,60}+-----",
+        lambda v: v.strip() or None,
+        0,
+        "private",
+    ),
     _rule("openai_key", _lb("sk-") + r"[A-Za-z0-9_\-]{20,}+", _openai, needle="sk-"),
     _rule("stripe_key", _lb("sk_(?:live|test)_") + "[A-Za-z0-9]*+", _token(16), needle="sk_"),
     _rule("stripe_key", _lb("rk_(?:live|test)_") + "[A-Za-z0-9]*+", _token(16), needle="rk_"),
@@ -342,30 +187,71 @@ _RULES: list[_Rule] = [
     _rule("github_token", _lb("github_pat_") + "[A-Za-z0-9_]*+", _token(24), needle="pat_"),
     _rule("slack_token", _lb("xox[abprse]-") + r"[A-Za-z0-9\-]*+", _token(14), needle="xox"),
     _rule("google_key", _lb("AIza") + r"[A-Za-z0-9_\-]*+", _token(34), needle="aiza"),
-    _rule("aws_key", _lb("A(?:KIA|SIA|ROA|IDA|GPA|NPA)", "A-Za-z0-9")
-          + "[A-Z0-9]{16}(?![A-Za-z0-9])", _same),
-    _rule("aws_secret", r"aws_?secret_?access_?key[\"']?[ \t]{0,5}+[=:][ \t]{0,5}+[\"']?"
-          r"(?P<v>[a-z0-9/+=]{40})(?![a-z0-9/+=])", _same, needle="aws", fold=True),
-    _rule("jwt", _lb("eyJ") + r"[A-Za-z0-9_\-]*+\.[A-Za-z0-9_\-]*+\.[A-Za-z0-9_\-]*+"
-          r"(?:\.[A-Za-z0-9_\-]*+\.[A-Za-z0-9_\-]*+)?+", _jwt, needle="eyj"),
-    _rule("cvc", r"c(?:vc|vv|sc)(?<!\wc..)2?[ \t]{0,3}+[:#=]?[ \t]{0,3}+(?P<v>\d{3,4})(?!\d)",
-          _same, needle="c", fold=True),
-    _rule("phone", r"\+(?<![\w+]\+)\d{1,3}+(?:[ .\-]?+\(?+\d{1,5}+\)?+){1,6}+", _phone,
-          needle="+"),
+    _rule(
+        "aws_key",
+        _lb("A(?:KIA|SIA|ROA|IDA|GPA|NPA)", "A-Za-z0-9") + "[A-Z0-9]{16}(?![A-Za-z0-9])",
+        _same,
+    ),
+    _rule(
+        "aws_secret",
+        r"aws_?secret_?access_?key[\"']?[ \t]{0,5}+[=:][ \t]{0,5}+[\"']?"
+        r"(?P<v>[a-z0-9/+=]{40})(?![a-z0-9/+=])",
+        _same,
+        needle="aws",
+        fold=True,
+    ),
+    _rule(
+        "jwt",
+        _lb("eyJ") + r"[A-Za-z0-9_\-]*+\.[A-Za-z0-9_\-]*+\.[A-Za-z0-9_\-]*+"
+        r"(?:\.[A-Za-z0-9_\-]*+\.[A-Za-z0-9_\-]*+)?+",
+        _jwt,
+        needle="eyj",
+    ),
+    _rule(
+        "cvc",
+        r"c(?:vc|vv|sc)(?<!\wc..)2?[ \t]{0,3}+[:#=]?[ \t]{0,3}+(?P<v>\d{3,4})(?!\d)",
+        _same,
+        needle="c",
+        fold=True,
+    ),
+    _rule("phone", r"\+(?<![\w+]\+)\d{1,3}+(?:[ .\-]?+\(?+\d{1,5}+\)?+){1,6}+", _phone, needle="+"),
     *(
-        _rule("phone", rf"{label}(?<!\w{label})(?:[ \t]?(?:no\.?|number|#))?[ \t]{{0,3}}+"
-              r"[:=]?[ \t]{0,3}+(?P<v>\+?\(?\d(?:[ ().\-]{0,2}+\d){6,14}+)", _phone,
-              needle=label[:3], fold=True)
+        _rule(
+            "phone",
+            rf"{label}(?<!\w{label})(?:[ \t]?(?:no\.?|number|#))?[ \t]{{0,3}}+"
+            r"[:=]?[ \t]{0,3}+(?P<v>\+?\(?\d(?:[ ().\-]{0,2}+\d){6,14}+)",
+            _phone,
+            needle=label[:3],
+            fold=True,
+        )
         for label in _PHONE_LABELS
     ),
-    _rule("bearer_token", r"bearer[ \t]++(?P<v>[a-z0-9\-._~+/]{8,}+=*+)", _bearer, 3, "bearer",
-          fold=True),
-    _rule("secret", r"authorization[\"']?[ \t]{0,5}+[:=][ \t]{0,5}+[\"']?(?:basic|token|digest)"
-          r"[ \t]++(?P<v>[^\s\"',;]++)", _secret_value, 3, "authorization", fold=True),
+    _rule(
+        "bearer_token",
+        r"bearer[ \t]++(?P<v>[a-z0-9\-._~+/]{8,}+=*+)",
+        _bearer,
+        3,
+        "bearer",
+        fold=True,
+    ),
+    _rule(
+        "secret",
+        r"authorization[\"']?[ \t]{0,5}+[:=][ \t]{0,5}+[\"']?(?:basic|token|digest)"
+        r"[ \t]++(?P<v>[^\s\"',;]++)",
+        _secret_value,
+        3,
+        "authorization",
+        fold=True,
+    ),
     *(
-        _rule("password" if name.startswith(("passw", "pwd")) else "secret",
-              rf"{name}(?:[_-]?(?:key|token|access_key|id))?{_VALUE}", _secret_value, 3,
-              name[:3], fold=True)
+        _rule(
+            "password" if name.startswith(("passw", "pwd")) else "secret",
+            rf"{name}(?:[_-]?(?:key|token|access_key|id))?{_VALUE}",
+            _secret_value,
+            3,
+            name[:3],
+            fold=True,
+        )
         for name in _KV_NAMES
     ),
 ]
@@ -374,8 +260,25 @@ _EMAIL_DOMAIN = re.compile(r"@[\w\-]++(?:\.[\w\-]++)++")
 _EMAIL_LOCAL_REVERSED = re.compile(r"[\w+\-][\w.+\-]{0,127}+")
 # "icon@2x.png" and "pkg@1.2.3" are not addresses.
 _NOT_TLD = frozenset(
-    ("png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "js", "mjs", "ts", "tsx", "css", "map",
-     "py", "json", "txt", "log")
+    (
+        "png",
+        "jpg",
+        "jpeg",
+        "gif",
+        "svg",
+        "webp",
+        "ico",
+        "js",
+        "mjs",
+        "ts",
+        "tsx",
+        "css",
+        "map",
+        "py",
+        "json",
+        "txt",
+        "log",
+    )
 )
 _COOKIE = re.compile(r"cookie[ \t]{0,4}+:[ \t]{0,4}+(?P<v>[^\r\n\"']*+)")
 _COOKIE_PAIR = re.compile(r"(?<![^;\s:])[ \t]*+(?P<name>[^=;:\s]++)[ \t]*+=[ \t]*+(?P<v>[^;]*+)")
@@ -437,7 +340,7 @@ def _cookie_candidates(text: str, folded: str) -> Iterator[Candidate]:
 
 
 def _candidates(text: str, reporter: str | None) -> list[Candidate]:
-    folded = _fold(text)
+    folded = fold(text)
     found = list(_rule_candidates(text, folded))
     found.extend(_digit_candidates(text))
     if "@" in text:
@@ -499,7 +402,7 @@ class Redactor:
 
     def redact(self, text: str) -> RedactedText:
         """Replace every secret in ``text``; everything else is kept verbatim."""
-        norm, maps = _normalise(text)
+        norm, maps = normalise(text)
         spans = _select(_candidates(norm, self._reporter))
         if not spans:
             return RedactedText(text, ())

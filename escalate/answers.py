@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from escalate.errors import AnswersFileError, InvalidAnswer
+from escalate.fsio import unreadable
 from escalate.model import Scope
 from escalate.text import clean_line, clean_text
 
@@ -210,12 +211,8 @@ def load_answers_file(path: Path) -> dict[str, Any]:
     """Read a TOML or JSON answers file into a plain dict (validated later, key by key)."""
     try:
         raw = path.read_bytes()
-    except FileNotFoundError:
-        raise AnswersFileError(f"answers file {path} does not exist") from None
-    except IsADirectoryError:
-        raise AnswersFileError(f"answers file {path} is a folder") from None
     except OSError as exc:
-        raise AnswersFileError(f"cannot read answers file {path}: {exc.strerror}") from None
+        raise AnswersFileError(unreadable(path, exc, "answers file")) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -16,6 +16,18 @@ DIR_MODE = 0o700
 FILE_MODE = 0o600
 
 
+def unreadable(path: Path, exc: OSError, what: str) -> str:
+    """One line saying why ``path`` (a ``what``, e.g. "HAR file") cannot be read."""
+    if isinstance(exc, FileNotFoundError):
+        return f"{what} not found: {path}"
+    if isinstance(exc, IsADirectoryError):
+        article = "an" if what[:1].lower() in "aeiou" else "a"
+        return f"{path} is a folder, not {article} {what}"
+    if isinstance(exc, PermissionError):
+        return f"cannot read {path}: permission denied"
+    return f"cannot read {path}: {exc.strerror or exc}"
+
+
 def private_dir(path: Path) -> Path:
     """Create ``path`` (and parents) as 0700 folders; refuse a symlink or a file there."""
     if path.is_symlink():

@@ -32,6 +32,7 @@ from typing import Any, TextIO
 from urllib.parse import urlsplit, urlunsplit
 
 from escalate.errors import EscalateError, OutputError
+from escalate.fsio import unreadable
 from escalate.model import FailedRequest
 from escalate.redact import Redactor
 
@@ -100,18 +101,12 @@ def _load(src: Path) -> dict[str, Any]:
     try:
         with src.open(encoding="utf-8-sig") as fh:
             data = json.load(fh)
-    except FileNotFoundError:
-        raise HarError(f"HAR file not found: {src}") from None
-    except IsADirectoryError:
-        raise HarError(f"{src} is a folder, not a HAR file") from None
-    except PermissionError:
-        raise HarError(f"cannot read {src}: permission denied") from None
     except UnicodeDecodeError:
         raise HarError(f"{src} is not UTF-8 text, so it is not a HAR export") from None
     except json.JSONDecodeError as exc:
         raise HarError(f"{src} is not JSON (line {exc.lineno}: {exc.msg})") from None
     except OSError as exc:
-        raise HarError(f"cannot read {src}: {exc.strerror or exc}") from None
+        raise HarError(unreadable(src, exc, "HAR file")) from None
     log = data.get("log") if isinstance(data, dict) else None
     if not isinstance(log, dict) or not isinstance(log.get("entries"), list):
         raise HarError(f"{src} is JSON but not a HAR file (it has no log.entries)")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from escalate.errors import CaptureError
+from escalate.fsio import unreadable
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -134,12 +135,8 @@ def load_image_file(path: Path, redact: Sequence[Region] = ()) -> Shot:
                 opened.load()
                 # Apply the EXIF rotation before the EXIF goes, so the image stays upright.
                 image = ImageOps.exif_transpose(opened)
-    except FileNotFoundError:
-        raise CaptureError(f"screenshot file not found: {path}") from None
-    except IsADirectoryError:
-        raise CaptureError(f"{path} is a folder, not an image file") from None
-    except PermissionError:
-        raise CaptureError(f"cannot read {path}: permission denied") from None
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        raise CaptureError(unreadable(path, exc, "image file")) from None
     except UnidentifiedImageError:
         raise CaptureError(
             f"{path} is not an image Pillow can read",

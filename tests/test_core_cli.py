@@ -123,7 +123,7 @@ def test_non_utf8_answers_file(tmp_path: Path) -> None:
 def test_missing_answers_file(tmp_path: Path) -> None:
     result = run(*NEW, "--answers", str(tmp_path / "nope.toml"))
     assert result.code == 1
-    assert "does not exist" in result.err
+    assert "answers file not found:" in result.err
 
 
 def test_invalid_toml_and_json(tmp_path: Path) -> None:

@@ -514,7 +514,7 @@ def test_webp_is_accepted(tmp_path: Path) -> None:
 
 def test_bad_files_give_one_clear_line(tmp_path: Path) -> None:
     cases: list[tuple[Path, str]] = []
-    cases.append((tmp_path / "missing.png", "screenshot file not found"))
+    cases.append((tmp_path / "missing.png", "image file not found"))
     cases.append((tmp_path, "is a folder, not an image file"))
     text = tmp_path / "notes.png"
     text.write_text("not a picture")

@@ -117,3 +117,23 @@ def test_status_command_offline() -> None:
     result = run("status", "--url", f"http://127.0.0.1:{port}/summary.json")
     assert result.code == 1 and "status page: offline" in result.err
     assert os.environ["ESCALATE_HOME"]
+
+
+def test_no_redact_is_explicit_and_recorded(tmp_path: Path) -> None:
+    key = "sk-proj-Qw3rTy7uIoP9aSdFgH1jKlZxCvBnM4qWeRtYuIoP0aSdFgHjKl"
+    answers = write_answers(tmp_path / "a.toml", error_text=f"Incorrect API key provided: {key}")
+    scrubbed = run(*NEW, "--answers", str(answers), "--out", str(tmp_path / "a"))
+    kept = run(*NEW, "--answers", str(answers), "--out", str(tmp_path / "b"), "--no-redact")
+    assert scrubbed.code == 0 and kept.code == 0
+    assert key not in (tmp_path / "a" / "submission.md").read_text()
+    assert key in (tmp_path / "b" / "submission.md").read_text()
+    report_a = json.loads((tmp_path / "a" / "report.json").read_text())
+    report_b = json.loads((tmp_path / "b" / "report.json").read_text())
+    assert report_a["redaction"] == {"enabled": True, "counts": {"openai_key": 1}, "undone": []}
+    assert report_b["redaction"]["enabled"] is False
+    # The mapping stays in the private history folder, never in the bundle.
+    folder = Path(json.loads(run("list", "--json").out)[-1]["folder"])
+    maps = list(folder.parent.glob("*/redaction-map.json"))
+    assert len(maps) == 1 and key in maps[0].read_text()
+    assert oct(maps[0].stat().st_mode & 0o777) == "0o600"
+    assert not list((tmp_path / "a").glob("redaction-map*"))

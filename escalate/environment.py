@@ -23,18 +23,11 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from escalate.browsers import DESKTOP_APP, browsers_and_default, desktop_app, parse_browser
-from escalate.probes import (
-    PROBE_TIMEOUT,
-    read_text,
-    safe,
-    under,
-)
+from escalate.browsers import browsers_and_default, desktop_app
+from escalate.probes import read_text, safe, under
 
 if TYPE_CHECKING:
     from escalate.model import Environment
-
-__all__ = ["DESKTOP_APP", "PROBE_TIMEOUT", "collect", "detect_timezone", "parse_browser"]
 
 
 def _environment(**fields: Any) -> Environment:

@@ -19,29 +19,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from escalate.errors import CaptureError
-from escalate.imaging import (
-    LIMIT,
-    Region,
-    Shot,
-    check_not_blank,
-    encode,
-    finish,
-    load_image_file,
-    paint_boxes,
-)
+from escalate.imaging import Region, Shot, check_not_blank, finish, load_image_file
 
-# Re-exported: callers take the whole screenshot API from this module.
+# Region, Shot and load_image_file are re-exported: callers capture or attach a screenshot,
+# and parse regions for it, through this module alone.
 __all__ = [
-    "LIMIT",
     "MonitorInfo",
     "Region",
     "Shot",
     "capture",
-    "check_not_blank",
-    "encode",
     "list_monitors",
     "load_image_file",
-    "paint_boxes",
     "preflight",
 ]
 

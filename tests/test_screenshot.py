@@ -18,14 +18,12 @@ from PIL import ExifTags, Image, PngImagePlugin, features
 from xvfb import XServer, message_window, xvfb
 
 from escalate.errors import CaptureError
+from escalate.imaging import LIMIT, check_not_blank, encode
 from escalate.screenshot import (
-    LIMIT,
     MonitorInfo,
     Region,
     Shot,
     capture,
-    check_not_blank,
-    encode,
     list_monitors,
     load_image_file,
     preflight,

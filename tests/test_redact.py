@@ -193,14 +193,25 @@ HOSTILE = {
 }
 
 
+def _best_time(text: str, runs: int = 2) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        start = time.perf_counter()
+        Redactor().redact(text)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 @pytest.mark.parametrize("shape", sorted(HOSTILE))
-def test_hostile_10mb_is_linear(shape: str) -> None:
-    text = HOSTILE[shape](10 * MB)
-    start = time.perf_counter()
-    Redactor().redact(text)
-    elapsed = time.perf_counter() - start
-    print(f"{shape}: {elapsed:.2f}s for {len(text) / MB:.1f} MB")
-    assert elapsed < 4.0, f"{shape}: {elapsed:.2f}s for 10 MB"
+def test_hostile_input_scales_linearly(shape: str) -> None:
+    # A ratio, not a wall-clock bound: 4x the input must cost about 4x the time (16x or
+    # worse would be backtracking), whatever else the machine is doing. The absolute
+    # figure for 10 MB lives in the benchmark (docs/performance.md).
+    small = _best_time(HOSTILE[shape](MB // 2))
+    large = _best_time(HOSTILE[shape](2 * MB))
+    ratio = large / max(small, 1e-3)
+    print(f"{shape}: {small:.3f}s for 0.5 MB, {large:.3f}s for 2 MB (x{ratio:.1f})")
+    assert ratio < 8, f"{shape}: 4x the input took {ratio:.1f}x the time"
 
 
 def test_mixed_realistic_10mb() -> None:

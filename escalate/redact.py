@@ -437,12 +437,21 @@ class Redactor:
 
     def summary(self) -> str:
         """One line for a person, e.g. "2 API keys, 1 other email removed"."""
-        parts = []
-        for category, (_stem, one, many) in _CATEGORIES.items():
-            n = self._counts.get(category, 0)
-            if n:
-                parts.append(f"{n} {one if n == 1 else many}")
+        parts = [count_label(c, self._counts[c]) for c in _CATEGORIES if self._counts.get(c)]
         return ", ".join(parts) + " removed" if parts else "nothing removed"
+
+
+def count_label(category: str, n: int) -> str:
+    """``"2 API keys"``: a count with the category's name for people."""
+    plain = category.replace("_", " ")
+    _stem, one, many = _CATEGORIES.get(category, ("", plain, plain + "s"))
+    return f"{n} {one if n == 1 else many}"
+
+
+def category_of(placeholder: str) -> str | None:
+    """The category of a placeholder such as ``[EMAIL-2]``, or None if it is not ours."""
+    stem = placeholder.strip("[]").rsplit("-", 1)[0]
+    return next((c for c, (s, _one, _many) in _CATEGORIES.items() if s == stem), None)
 
 
 def redact_text(text: str, reporter_email: str | None = None) -> str:

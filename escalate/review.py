@@ -20,27 +20,11 @@ EDIT = "Edit the submission text in $EDITOR"
 STOP = "Stop here (your answers stay in the draft)"
 _PLACEHOLDER = re.compile(r"\[([A-Z]+(?:-[A-Z]+)*)-(\d+)\]")
 
-_NAMES = {
-    "openai_key": ("API key", "API keys"),
-    "email": ("other email", "other emails"),
-    "bearer": ("bearer token", "bearer tokens"),
-    "jwt": ("session token", "session tokens"),
-    "cookie": ("cookie", "cookies"),
-    "password": ("password", "passwords"),
-    "phone": ("phone number", "phone numbers"),
-    "card": ("card number", "card numbers"),
-}
-
-
 def redaction_summary(counts: Mapping[str, int]) -> str:
-    """``"Removed before writing: 2 API keys, 1 other email"`` or a plain all-clear."""
-    parts = []
-    for category, n in sorted(counts.items()):
-        if n <= 0:
-            continue
-        plain = category.replace("_", " ")
-        one, many = _NAMES.get(category, (plain, plain + "s"))
-        parts.append(f"{n} {one if n == 1 else many}")
+    """``"Removed before writing: 1 other email, 2 API keys"`` or a plain all-clear."""
+    from escalate.redact import count_label
+
+    parts = [count_label(category, n) for category, n in sorted(counts.items()) if n > 0]
     if not parts:
         return "Nothing needed scrubbing: no keys, tokens or other people's data found."
     return "Removed before writing: " + ", ".join(parts) + " (shown as [PLACEHOLDERS] above)."
@@ -73,26 +57,17 @@ def undo(report: Report, mapping: dict[str, str], placeholder: str) -> None:
     """Put one redacted value back everywhere and update the counts."""
     original = mapping.pop(placeholder)
     _each_text(report, lambda text: text.replace(placeholder, original))
+    from escalate.redact import category_of
+
     counts = dict(report.redaction.counts)
-    category = _category(placeholder, counts)
-    if category is not None:
+    category = category_of(placeholder)
+    if category in counts:
         counts[category] -= 1
         if counts[category] <= 0:
             del counts[category]
     report.redaction = RedactionSummary(
         enabled=True, counts=counts, undone=[*report.redaction.undone, placeholder]
     )
-
-
-def _category(placeholder: str, counts: Mapping[str, int]) -> str | None:
-    m = _PLACEHOLDER.fullmatch(placeholder)
-    if not m:
-        return None
-    key = m.group(1).lower().replace("-", "_")
-    for category in counts:
-        if category == key or key.startswith(category) or category.startswith(key):
-            return category
-    return None
 
 
 def highlight(markdown: str, color: bool) -> str:

@@ -74,7 +74,6 @@ class NewResult:
     report: Report
     bundle: Bundle
     markdown: str
-    notes: list[str]
 
 
 def template_search(console: Console, extra: list[Path]) -> list[tuple[Path, str]]:
@@ -159,7 +158,6 @@ def run_new(console: Console, opts: NewOptions, notify: Notify) -> NewResult:
     questions = _questions(template)
     fill(questions, answers, defaults, prompter, on_answer=save)
     report = build_report(draft.id, now, answers, template, env, questions)
-    notes: list[str] = []
     files: dict[str, bytes] = {}
     from escalate.evidence import attach_har, attach_screenshot
 
@@ -185,7 +183,7 @@ def run_new(console: Console, opts: NewOptions, notify: Notify) -> NewResult:
         markdown = reviewed
     bundle = _write(console, opts, report, template, markdown, files, answers, mapping, notify)
     drafts.discard(draft.id)
-    return NewResult(report, bundle, markdown, notes)
+    return NewResult(report, bundle, markdown)
 
 
 def _offer_template(

@@ -114,18 +114,10 @@ def run_new(console: Console, opts: NewOptions, notify: Notify) -> NewResult:
     if opts.resume and draft is None:
         notify("no draft to resume; starting a new report")
     answers = gather_answers(console, opts, draft)
-    template = load_template(
-        str(
-            answers.pop("template", None)
-            or opts.template
-            or (draft.template if draft else None)
-            or DEFAULT_TEMPLATE
-        ),
-        template_search(console, opts.template_dirs),
-    )
-    if opts.template and opts.template != template.name:  # --template beats the file
-        template = load_template(opts.template, template_search(console, opts.template_dirs))
+    from_file = answers.pop("template", None)
     answers.pop("template_version", None)
+    name = opts.template or from_file or (draft.template if draft else None) or DEFAULT_TEMPLATE
+    template = load_template(str(name), template_search(console, opts.template_dirs))
     for key, value in template.manifest.defaults.items():
         answers.setdefault(key, value)
     now = console.clock()

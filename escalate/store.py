@@ -105,7 +105,7 @@ class DraftStore:
         return atomic_write(self.dir / f"{draft.id}.json", draft.to_json())
 
     def latest(self) -> Draft | None:
-        drafts = sorted(self._files(), key=lambda f: f.stat().st_mtime, reverse=True)
+        drafts = sorted(self.files(), key=lambda f: f.stat().st_mtime, reverse=True)
         for f in drafts:
             draft = _read_draft(f)
             if draft is not None:
@@ -115,7 +115,8 @@ class DraftStore:
     def discard(self, draft_id: str) -> None:
         (self.dir / f"{draft_id}.json").unlink(missing_ok=True)
 
-    def _files(self) -> Iterator[Path]:
+    def files(self) -> Iterator[Path]:
+        """Every draft file (readable or not)."""
         if self.dir.is_dir():
             yield from self.dir.glob("*.json")
 
@@ -263,7 +264,7 @@ def purge(p: Paths, ref: str | None, older_than: timedelta | None, now: datetime
             removed.append(folder)
     if ref is None:
         drafts = DraftStore(p)
-        for f in list(drafts._files()):
+        for f in list(drafts.files()):
             age = now.timestamp() - f.stat().st_mtime
             if older_than is None or age > older_than.total_seconds():
                 f.unlink()

@@ -58,25 +58,26 @@ def write_bundle(folder: Path, files: Mapping[str, bytes], make_zip: bool = Fals
     for name in files:
         if "/" in name or "\\" in name or name.startswith(".") or name == SUMS:
             raise OutputError(f"refusing to write a bundle file named {name!r}")
-    fresh_dir(folder)
-    for name in _ordered(list(files)):
-        atomic_write(folder / name, files[name])
-    atomic_write(folder / SUMS, sums_text(files))
-    zip_path = _zip(folder, files) if make_zip else None
-    return Bundle(folder, [*_ordered(list(files)), SUMS], zip_path)
-
-
-def _zip(folder: Path, files: Mapping[str, bytes]) -> Path:
-    target = folder.with_name(folder.name + ".zip")
-    if target.exists() or target.is_symlink():
-        raise OutputError(f"{target} already exists; an earlier bundle is never overwritten")
+    zip_target = folder.with_name(folder.name + ".zip") if make_zip else None
+    if zip_target is not None and (zip_target.exists() or zip_target.is_symlink()):
+        raise OutputError(f"{zip_target} already exists; an earlier bundle is never overwritten")
+    names = _ordered(list(files))
     entries = {**files, SUMS: sums_text(files).encode()}
+    fresh_dir(folder)
+    for name in [*names, SUMS]:
+        atomic_write(folder / name, entries[name])
+    if zip_target is not None:
+        _zip(zip_target, folder.name, [*names, SUMS], entries)
+    return Bundle(folder, [*names, SUMS], zip_target)
+
+
+def _zip(target: Path, top: str, names: list[str], entries: Mapping[str, bytes]) -> Path:
     import io
 
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for name in [*_ordered(list(files)), SUMS]:
-            info = zipfile.ZipInfo(f"{folder.name}/{name}", date_time=(1980, 1, 1, 0, 0, 0))
+        for name in names:
+            info = zipfile.ZipInfo(f"{top}/{name}", date_time=(1980, 1, 1, 0, 0, 0))
             info.external_attr = 0o600 << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, entries[name])

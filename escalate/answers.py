@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from escalate.errors import AnswersFileError, InvalidAnswer
 from escalate.fsio import unreadable
 from escalate.model import Scope
-from escalate.text import clean_line, clean_text
+from escalate.text import clean_line, clean_text, shorten
 
 ANSWERS_VERSION = 1
 CORE_KEYS = (
@@ -49,19 +49,28 @@ _CLOCK = re.compile(
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
+def _quoted(text: str) -> str:
+    """The answer as it appears in a one-line error: quoted, cleaned and cut short."""
+    return repr(shorten(text, 60))
+
+
 def parse_email(raw: object) -> str:
-    """A single, valid email address (no display name, no CR/LF)."""
-    from pydantic import TypeAdapter, ValidationError
-    from pydantic.networks import EmailStr
+    """A single, valid email address (no display name, no CR/LF).
+
+    The check is pydantic's own ``EmailStr`` validator, called directly: the same rules as
+    ``Report.email`` without building a second validator for one string.
+    """
+    from pydantic.networks import validate_email
+    from pydantic_core import PydanticCustomError
 
     text = str(raw).strip()
     try:
-        return str(TypeAdapter(EmailStr).validate_python(text))
-    except ValidationError as exc:
-        reason = exc.errors()[0]["msg"].removeprefix("value is not a valid email address: ")
+        return validate_email(text)[1]
+    except PydanticCustomError as exc:
+        reason = exc.message().removeprefix("value is not a valid email address: ")
         raise InvalidAnswer(
             "email",
-            f"{text!r} is not a valid email address ({reason})",
+            f"{_quoted(text)} is not a valid email address ({reason})",
             "type the address you sign in to ChatGPT with, e.g. name@example.com",
         ) from None
 
@@ -76,7 +85,7 @@ def parse_timezone(raw: object) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidAnswer(
             "timezone",
-            f"unknown timezone {name!r}",
+            f"unknown timezone {_quoted(name)}",
             "use an IANA name such as Europe/Berlin, America/New_York or Asia/Kolkata",
         ) from None
     return name
@@ -95,14 +104,14 @@ def parse_occurred_at(raw: object, now: datetime, tz: str) -> str:
     if when is None:
         raise InvalidAnswer(
             "occurred_at",
-            f"cannot read {text!r} as a time",
+            f"cannot read {_quoted(text)} as a time",
             "type e.g. 2026-11-20 14:32, 14:32, yesterday 9:05, 10 minutes ago, or now",
         )
     aware = when if when.tzinfo else when.replace(tzinfo=zone)
     if aware > local_now + timedelta(minutes=5):
         raise InvalidAnswer(
             "occurred_at",
-            f"{text!r} is in the future ({aware:%Y-%m-%d %H:%M})",
+            f"{_quoted(text)} is in the future ({aware:%Y-%m-%d %H:%M})",
             "give the time the error happened",
         )
     return when.isoformat(timespec="seconds")
@@ -147,7 +156,9 @@ def parse_scope(raw: object) -> str:
         return Scope(text).value
     except ValueError:
         allowed = "|".join(s.value for s in Scope)
-        raise InvalidAnswer("scope", f"unknown scope {raw!r}", f"use one of {allowed}") from None
+        raise InvalidAnswer(
+            "scope", f"unknown scope {_quoted(str(raw))}", f"use one of {allowed}"
+        ) from None
 
 
 def parse_request_ids(raw: object) -> list[str]:

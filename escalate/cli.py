@@ -7,6 +7,7 @@ stays close to a bare Python start.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -219,6 +220,9 @@ def main(argv: Sequence[str] | None = None, console: Console | None = None) -> i
     """Run escalate; returns the exit code (never raises, never calls sys.exit)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
+    # A pydantic plugin (tracing, observability) would see every validated value, the
+    # reporter's email and pasted error included; none runs here unless asked for by name.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     err = console.stderr if console is not None else sys.stderr
     try:
         from escalate.parser import build_parser

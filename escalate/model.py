@@ -37,9 +37,15 @@ _SCOPE_LABELS = {
 
 
 class Strict(BaseModel):
-    """Base for every persisted model: unknown keys are an error, not silently kept."""
+    """Base for every persisted model: unknown keys are an error, not silently kept.
 
-    model_config = ConfigDict(extra="forbid", frozen=False, validate_assignment=True)
+    Validators are built on first use, not at import: a run that never makes a
+    ``StatusSnapshot`` or ``FailedRequest`` of its own never pays for one.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=False, validate_assignment=True, defer_build=True
+    )
 
 
 class Browser(Strict):

@@ -36,7 +36,7 @@ DEFAULT_STEPS = (
 class Question(BaseModel):
     """One question: the same shape for built-in and team-template questions."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
     prompt: str

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 from escalate.textnorm import fold, normalise
 from escalate.textnorm import token_start as _lb
@@ -132,17 +133,17 @@ def _card(v: str) -> str | None:
 @dataclass(frozen=True)
 class _Rule:
     category: str
-    pattern: re.Pattern[str]
+    source: str
     check: Check
     tier: int = 1  # URL passwords 0, known formats 1, cookies 2, generic 3: lower wins
     needle: str = ""  # skip the scan when this lower-case literal is absent
     fold: bool = False  # match the lower-cased text (the value is still taken verbatim)
 
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        # Compiled on first use: a rule whose needle never shows up costs nothing.
+        return re.compile(self.source)
 
-def _rule(
-    category: str, pattern: str, check: Check, tier: int = 1, needle: str = "", fold: bool = False
-) -> _Rule:
-    return _Rule(category, re.compile(pattern), check, tier, needle, fold)
 
 
 _VALUE = r"[\"']?[ \t]{0,5}+(?P<sep>[=:])[ \t]{0,5}+[\"']?(?P<v>[^\s&;,\"'<>]++)"
@@ -171,8 +172,8 @@ _DIGITS = re.compile(
 )
 
 _RULES: list[_Rule] = [
-    _rule("password", r"://[^\s:/@?#]{0,256}+:(?P<v>[^\s/@?#]{1,256}+)@", _secret_value, 0, "://"),
-    _rule(
+    _Rule("password", r"://[^\s:/@?#]{0,256}+:(?P<v>[^\s/@?#]{1,256}+)@", _secret_value, 0, "://"),
+    _Rule(
         "private_key",
         r"-----BEGIN (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY-----(?P<v>[^-]*+)"
         r"-----END[^-\n]{0,60}+-----",
@@ -180,19 +181,19 @@ _RULES: list[_Rule] = [
         0,
         "private",
     ),
-    _rule("openai_key", _lb("sk-") + r"[A-Za-z0-9_\-]{20,}+", _openai, needle="sk-"),
-    _rule("stripe_key", _lb("sk_(?:live|test)_") + "[A-Za-z0-9]*+", _token(16), needle="sk_"),
-    _rule("stripe_key", _lb("rk_(?:live|test)_") + "[A-Za-z0-9]*+", _token(16), needle="rk_"),
-    _rule("github_token", _lb("gh[pousr]_") + "[A-Za-z0-9_]*+", _token(24), needle="gh"),
-    _rule("github_token", _lb("github_pat_") + "[A-Za-z0-9_]*+", _token(24), needle="pat_"),
-    _rule("slack_token", _lb("xox[abprse]-") + r"[A-Za-z0-9\-]*+", _token(14), needle="xox"),
-    _rule("google_key", _lb("AIza") + r"[A-Za-z0-9_\-]*+", _token(34), needle="aiza"),
-    _rule(
+    _Rule("openai_key", _lb("sk-") + r"[A-Za-z0-9_\-]{20,}+", _openai, needle="sk-"),
+    _Rule("stripe_key", _lb("sk_(?:live|test)_") + "[A-Za-z0-9]*+", _token(16), needle="sk_"),
+    _Rule("stripe_key", _lb("rk_(?:live|test)_") + "[A-Za-z0-9]*+", _token(16), needle="rk_"),
+    _Rule("github_token", _lb("gh[pousr]_") + "[A-Za-z0-9_]*+", _token(24), needle="gh"),
+    _Rule("github_token", _lb("github_pat_") + "[A-Za-z0-9_]*+", _token(24), needle="pat_"),
+    _Rule("slack_token", _lb("xox[abprse]-") + r"[A-Za-z0-9\-]*+", _token(14), needle="xox"),
+    _Rule("google_key", _lb("AIza") + r"[A-Za-z0-9_\-]*+", _token(34), needle="aiza"),
+    _Rule(
         "aws_key",
         _lb("A(?:KIA|SIA|ROA|IDA|GPA|NPA)", "A-Za-z0-9") + "[A-Z0-9]{16}(?![A-Za-z0-9])",
         _same,
     ),
-    _rule(
+    _Rule(
         "aws_secret",
         r"aws_?secret_?access_?key[\"']?[ \t]{0,5}+[=:][ \t]{0,5}+[\"']?"
         r"(?P<v>[a-z0-9/+=]{40})(?![a-z0-9/+=])",
@@ -200,23 +201,23 @@ _RULES: list[_Rule] = [
         needle="aws",
         fold=True,
     ),
-    _rule(
+    _Rule(
         "jwt",
         _lb("eyJ") + r"[A-Za-z0-9_\-]*+\.[A-Za-z0-9_\-]*+\.[A-Za-z0-9_\-]*+"
         r"(?:\.[A-Za-z0-9_\-]*+\.[A-Za-z0-9_\-]*+)?+",
         _jwt,
         needle="eyj",
     ),
-    _rule(
+    _Rule(
         "cvc",
         r"c(?:vc|vv|sc)(?<!\wc..)2?[ \t]{0,3}+[:#=]?[ \t]{0,3}+(?P<v>\d{3,4})(?!\d)",
         _same,
         needle="c",
         fold=True,
     ),
-    _rule("phone", r"\+(?<![\w+]\+)\d{1,3}+(?:[ .\-]?+\(?+\d{1,5}+\)?+){1,6}+", _phone, needle="+"),
+    _Rule("phone", r"\+(?<![\w+]\+)\d{1,3}+(?:[ .\-]?+\(?+\d{1,5}+\)?+){1,6}+", _phone, needle="+"),
     *(
-        _rule(
+        _Rule(
             "phone",
             rf"{label}(?<!\w{label})(?:[ \t]?(?:no\.?|number|#))?[ \t]{{0,3}}+"
             r"[:=]?[ \t]{0,3}+(?P<v>\+?\(?\d(?:[ ().\-]{0,2}+\d){6,14}+)",
@@ -226,7 +227,7 @@ _RULES: list[_Rule] = [
         )
         for label in _PHONE_LABELS
     ),
-    _rule(
+    _Rule(
         "bearer_token",
         r"bearer[ \t]++(?P<v>[a-z0-9\-._~+/]{8,}+=*+)",
         _bearer,
@@ -234,7 +235,7 @@ _RULES: list[_Rule] = [
         "bearer",
         fold=True,
     ),
-    _rule(
+    _Rule(
         "secret",
         r"authorization[\"']?[ \t]{0,5}+[:=][ \t]{0,5}+[\"']?(?:basic|token|digest)"
         r"[ \t]++(?P<v>[^\s\"',;]++)",
@@ -244,7 +245,7 @@ _RULES: list[_Rule] = [
         fold=True,
     ),
     *(
-        _rule(
+        _Rule(
             "password" if name.startswith(("passw", "pwd")) else "secret",
             rf"{name}(?:[_-]?(?:key|token|access_key|id))?{_VALUE}",
             _secret_value,

@@ -26,6 +26,7 @@ from typing import Any, NoReturn
 
 from escalate.errors import TemplateError
 from escalate.mdescape import MdSafe
+from escalate.text import shorten
 
 MAX_TEMPLATE_BYTES = 64 * 1024
 MAX_OUTPUT_CHARS = 4 * 1024 * 1024
@@ -354,16 +355,16 @@ def explain(job: Callable[[], str]) -> str:
         raise
     except TemplateSyntaxError as exc:
         where = f"{exc.filename or exc.name or '<template>'}:{exc.lineno}"
-        raise TemplateError(f"{where}: {_one_line(exc.message or 'syntax error')}") from None
+        raise TemplateError(f"{where}: {shorten(exc.message or 'syntax error')}") from None
     except TemplateNotFound as exc:
         raise TemplateError(f"{_where(exc)}template {exc.name!r} not found") from None
     except JinjaError as exc:
-        message = _one_line(exc.message or type(exc).__name__)
+        message = shorten(exc.message or type(exc).__name__)
         raise TemplateError(f"{_where(exc)}template refused: {message}") from None
     except (MemoryError, RecursionError, OverflowError, ArithmeticError) as exc:
         raise TemplateError(f"{_where(exc)}template stopped: {type(exc).__name__}") from None
     except Exception as exc:  # anything else a hostile template provokes is still one line
-        detail = _one_line(str(exc))
+        detail = shorten(str(exc))
         raise TemplateError(
             f"{_where(exc)}template failed: {type(exc).__name__}: {detail}"
         ) from None
@@ -378,9 +379,6 @@ def _where(exc: BaseException) -> str:
     return found
 
 
-def _one_line(text: str) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= 300 else line[:297] + "..."
 
 
 def _in_child(fn: Callable[[], str], timeout: float, memory: int) -> str:
@@ -428,7 +426,7 @@ def _child(fn: Callable[[], str], fd: int, memory: int, timeout: float) -> NoRet
         signal.alarm(int(timeout) + 1)  # a backstop if the parent is gone
         payload: dict[str, Any] = {"ok": fn()}
     except TemplateError as exc:
-        payload = {"error": _one_line(exc.message), "hint": exc.hint}
+        payload = {"error": shorten(exc.message), "hint": exc.hint}
     except MemoryError:
         payload = {"error": "template used more memory than allowed and was stopped"}
     except BaseException as exc:  # any failure becomes one line for the parent

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from escalate.model import StatusSnapshot
-from escalate.text import clean_line
+from escalate.text import shorten
 
 DEFAULT_URL = "https://status.openai.com/api/v2/summary.json"
 MAX_BYTES = 1 << 20  # a real summary.json is a few tens of KiB
@@ -113,9 +113,9 @@ def _fill(snapshot: StatusSnapshot, data: Any) -> None:
     status = data.get("status") if isinstance(data, dict) else None
     if not isinstance(status, dict) or not isinstance(status.get("indicator"), str):
         raise _Failure("not a status page (no status.indicator)")
-    snapshot.indicator = _short(status["indicator"])
+    snapshot.indicator = shorten(status["indicator"])
     description = status.get("description")
-    snapshot.description = _short(description) if isinstance(description, str) else None
+    snapshot.description = shorten(description) if isinstance(description, str) else None
     incidents = data.get("incidents")
     names: list[str] = []
     for incident in incidents if isinstance(incidents, list) else []:
@@ -123,13 +123,9 @@ def _fill(snapshot: StatusSnapshot, data: Any) -> None:
             continue
         if str(incident.get("status", "")).lower() in _DONE or incident.get("resolved_at"):
             continue
-        names.append(_short(incident["name"]))
+        names.append(shorten(incident["name"]))
         if len(names) == MAX_INCIDENTS:
             break
     snapshot.incidents = names
 
 
-def _short(text: str, limit: int = 200) -> str:
-    # The page is untrusted input that ends up in a terminal and a PDF.
-    line = clean_line(text)
-    return line if len(line) <= limit else line[: limit - 1] + "…"

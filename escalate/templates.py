@@ -85,7 +85,7 @@ class TemplateQuestion(Question):
 class StepSpec(BaseModel):
     """A troubleshooting step offered in the checklist."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     label: str = Field(min_length=1, max_length=200)
     help: str = ""
@@ -94,7 +94,7 @@ class StepSpec(BaseModel):
 class Manifest(BaseModel):
     """``template.toml``, validated strictly so a typo is an error, not silence."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     manifest_version: int = Field(default=MANIFEST_VERSION, ge=1, le=MANIFEST_VERSION)
     name: str = Field(pattern=NAME_PATTERN)

@@ -43,6 +43,12 @@ def clean_line(text: str) -> str:
     return " ".join(clean_text(text).split("\n")).strip()
 
 
+def shorten(text: str, limit: int = 200) -> str:
+    """One clean line of at most ``limit`` characters, cut with an ellipsis."""
+    line = " ".join(clean_text(text).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
 def decode_input(raw: bytes) -> str:
     """Decode bytes from a terminal or pipe: UTF-8, with undecodable bytes replaced."""
     return raw.decode("utf-8", errors="replace")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
+from functools import cache
 from itertools import accumulate, chain
 from operator import sub
 
@@ -135,14 +136,18 @@ def token_start(prefix: str, chars: str = _KEYCH) -> str:
 # (16+ key characters) and the piece after looks random (a digit or a case change soon) and
 # is neither a new key nor a log timestamp, so a key at the end of a line never swallows the
 # prose, the date or the key on the next one.
-_WRAPPED = [
-    re.compile(
-        rf"{token_start(p)}[{_KEYCH}]*+(?:(?<=[{_KEYCH}]{{16}})\r?\n[ \t]{{0,40}}+"
-        rf"(?!{_ANY_PREFIX}|[0-9]{{4}}-[0-9]{{2}}-[0-9]|[0-9]{{1,2}}:[0-9]{{2}})"
-        rf"(?=[{_KEYCH}]{{0,80}}?(?:[0-9]|[a-z][A-Z]|[A-Z][a-z]{{1,20}}+[A-Z]))[{_KEYCH}]++)++"
-    )
-    for p in _PREFIXES
-]
+@cache
+def _wrapped() -> list[re.Pattern[str]]:
+    return [
+        re.compile(
+            rf"{token_start(p)}[{_KEYCH}]*+(?:(?<=[{_KEYCH}]{{16}})\r?\n[ \t]{{0,40}}+"
+            rf"(?!{_ANY_PREFIX}|[0-9]{{4}}-[0-9]{{2}}-[0-9]|[0-9]{{1,2}}:[0-9]{{2}})"
+            rf"(?=[{_KEYCH}]{{0,80}}?(?:[0-9]|[a-z][A-Z]|[A-Z][a-z]{{1,20}}+[A-Z]))[{_KEYCH}]++)++"
+        )
+        for p in _PREFIXES
+    ]
+
+
 _NEWLINE_INDENT = re.compile(r"\r?\n[ \t]*+")
 
 
@@ -160,7 +165,7 @@ def _ordered(matches: Iterable[re.Match[str]]) -> list[re.Match[str]]:
 def _wrap_edits(text: str) -> Iterator[Edit]:
     if "\n" not in text:
         return
-    wrapped = chain.from_iterable(p.finditer(text) for p in _WRAPPED)
+    wrapped = chain.from_iterable(p.finditer(text) for p in _wrapped())
     for m in _ordered(wrapped):
         for nl in _NEWLINE_INDENT.finditer(text, m.start(), m.end()):
             yield nl.start(), nl.end(), ""

@@ -85,6 +85,9 @@ def test_control_characters_and_ansi_are_stripped(tmp_path: Path) -> None:
         ({"occurred_at": "the day before"}, "occurred_at: cannot read 'the day before' as a time"),
         ({"scope": "galaxy"}, "scope: unknown scope 'galaxy'"),
         ({"occurred_at": "2099-01-01T00:00"}, "occurred_at: '2099-01-01T00:00' is in the future"),
+        # A pasted paragraph is echoed cut short, on one line, not in full.
+        ({"email": "x" * 5000 + "@example.org"}, "email: 'xxxxxxxxxxxxxxxxx"),
+        ({"timezone": "Europe/\x1b[2J" + "A" * 300}, "timezone: unknown timezone 'Europe/A"),
     ],
 )
 def test_bad_answers_get_one_line_and_exit_1(
@@ -94,6 +97,7 @@ def test_bad_answers_get_one_line_and_exit_1(
     assert result.code == 1
     lines = result.err.strip().splitlines()
     assert lines[-2].startswith(f"escalate: error: {message}"), result.err
+    assert len(lines[-2]) < 220 and "\x1b" not in result.err
     assert lines[-1].startswith("  hint: ")
     assert "Traceback" not in result.err
     assert not (tmp_path / "bundle").exists()

@@ -78,18 +78,32 @@ def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     return elapsed, usage.ru_maxrss / 1024, out  # KiB on Linux
 
 
-def time_case(case: Case, env: dict[str, str]) -> Timing:
-    full_env = {**env, **case.env}
-    run_once(case.argv(-1), full_env)  # warm the disk cache, not the process
-    samples, peaks, inner = [], [], []
-    for i in range(case.runs):
-        elapsed, peak, out = run_once(case.argv(i), full_env)
-        samples.append(elapsed)
-        peaks.append(peak)
-        if case.reports_inner:  # the script prints its own in-process seconds first
-            inner.append(float(out.split()[0]))
-    return Timing(case, statistics.median(samples), min(samples), max(samples), max(peaks),
-                  statistics.median(inner) if inner else None)
+def time_cases(cases: list[Case], env: dict[str, str]) -> list[Timing]:
+    """Time every case, interleaved: run k of each case before run k+1 of any.
+
+    A shared machine speeds up and slows down over a minute; interleaving gives bare Python
+    and each command the same conditions, so the ratios hold even when the times drift.
+    """
+    envs = [{**env, **c.env} for c in cases]
+    for case, case_env in zip(cases, envs, strict=True):
+        run_once(case.argv(-1), case_env)  # warm the disk cache, not the process
+    samples: list[list[float]] = [[] for _ in cases]
+    peaks: list[list[float]] = [[] for _ in cases]
+    inner: list[list[float]] = [[] for _ in cases]
+    for i in range(max(c.runs for c in cases)):
+        for k, case in enumerate(cases):
+            if i >= case.runs:
+                continue
+            elapsed, peak, out = run_once(case.argv(i), envs[k])
+            samples[k].append(elapsed)
+            peaks[k].append(peak)
+            if case.reports_inner:  # the script prints its own in-process seconds first
+                inner[k].append(float(out.split()[0]))
+    return [
+        Timing(case, statistics.median(s), min(s), max(s), max(p),
+               statistics.median(n) if n else None)
+        for case, s, p, n in zip(cases, samples, peaks, inner, strict=True)
+    ]
 
 
 @contextlib.contextmanager
@@ -137,6 +151,10 @@ def base_cases(work: Path, exe: str) -> list[Case]:
             lambda i: [exe, "new", "--answers", str(answers), "--yes", "--no-screenshot",
                        "--format", "md", "--out", str(work / f"md-{i}")],
             budget=15.0,
+        ),
+        Case(
+            "stack floor: validate one `Report`, render the built-in template (no CLI)",
+            lambda i: [py, str(ROOT / "tests" / "bench" / "floor.py")],
         ),
     ]
 
@@ -253,12 +271,13 @@ def main() -> int:
                 print("Xvfb/xmessage missing: screenshot cases skipped", file=sys.stderr)
             for case in cases:
                 case.runs = min(3, case.runs) if args.quick else case.runs
-            timings = [time_case(c, env) for c in cases]
+            timings = time_cases(cases, env)
     uname = os.uname()
     header = (
         f"Measured {time.strftime('%Y-%m-%d')} on {uname.sysname} {uname.machine}, "
         f"{os.cpu_count()} cores, Python {sys.version.split()[0]}; median of "
-        f"{timings[0].case.runs} cold runs per case (3 for the redaction and HAR cases)."
+        f"{timings[0].case.runs} cold runs per case (3 for the redaction and HAR cases), "
+        "interleaved across cases."
     )
     text = f"{header}\n\n{table(timings)}\n"
     print(text)

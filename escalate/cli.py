@@ -221,7 +221,7 @@ def main(argv: Sequence[str] | None = None, console: Console | None = None) -> i
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     # A pydantic plugin (tracing, observability) would see every validated value, the
-    # reporter's email and pasted error included; none runs here unless asked for by name.
+    # reporter's email and pasted error included; none runs unless the user sets the variable.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     err = console.stderr if console is not None else sys.stderr
     try:

@@ -181,6 +181,22 @@ def parse_request_ids(raw: object) -> list[str]:
     return ids
 
 
+# "req_…" anywhere; otherwise an id-like token right after a label, as in "Please include
+# the request ID 3d9c… in your message", "x-request-id: …" or Cloudflare's "Ray ID: …".
+_ID_IN_TEXT = re.compile(
+    r"\b(req_[A-Za-z0-9]{8,120})\b"
+    r"|(?:request[ _-]?id|ray[ _-]?id|cf-ray)[\"']?[ \t]{0,3}[:=#]?[ \t]{0,3}"
+    r"(?=[A-Za-z_\-]{0,99}[0-9])([A-Za-z0-9][A-Za-z0-9_\-]{7,99})\b",
+    re.IGNORECASE,
+)
+
+
+def find_request_ids(text: str) -> list[str]:
+    """Request ids quoted in an error message or log, in order, each once."""
+    found = (m.group(1) or m.group(2) for m in _ID_IN_TEXT.finditer(text))
+    return list(dict.fromkeys(found))
+
+
 def parse_steps(raw: object) -> list[str]:
     """Steps already tried: a list, or one string split on new lines or semicolons."""
     items = raw if isinstance(raw, list) else re.split(r"[\n;]", str(raw))

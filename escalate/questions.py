@@ -75,7 +75,7 @@ def core_questions(steps: Sequence[str] = DEFAULT_STEPS) -> list[Question]:
             key="error_text",
             type="multiline",
             required=True,
-            prompt="Exact error message (paste it; end with an empty line)",
+            prompt="Exact error message (paste it as shown)",
             help="Copy the wording exactly as shown; it is kept verbatim.",
         ),
         Question(
@@ -224,6 +224,7 @@ def default_for(q: Question, answers: Mapping[str, Any], d: Defaults) -> Any:
         "timezone": d.timezone,
         "platform": d.platform,
         "browser": d.browser,
+        "request_id": ", ".join(A.find_request_ids(str(answers.get("error_text") or ""))) or None,
         "summary": _summary_default(answers),
     }
     return detected.get(q.key)
@@ -234,9 +235,23 @@ def _summary_default(answers: Mapping[str, Any]) -> str | None:
     if not error:
         return None
     first = error.splitlines()[0].strip()
+    for rid in A.find_request_ids(first):  # the ids have their own field
+        first = re.sub(rf"\s*\([^()]*{re.escape(rid)}[^()]*\)", "", first)
+    first = _first_sentence(first, 100)
     scope = answers.get("scope")
     where = Scope(scope).label.lower() if scope in {s.value for s in Scope} else None
-    return f"{first[:100]}" + (f" ({where})" if where else "")
+    return first + (f" ({where})" if where else "")
+
+
+def _first_sentence(line: str, limit: int) -> str:
+    """The line's first sentence, or its first words up to ``limit`` characters."""
+    end = re.search(r"[.!?](?=\s|$)", line)
+    if end and end.start() < limit:
+        return line[: end.start()]
+    if len(line) <= limit:
+        return line
+    cut = line[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"
 
 
 def is_asked(q: Question, answers: Mapping[str, Any]) -> bool:
@@ -283,6 +298,10 @@ def fill(
     return answers
 
 
+# Question types whose rejected answer comes back as the next default.
+_RETYPED = frozenset({"text", "email", "datetime"})
+
+
 def _ask_until_valid(
     q: Question, default: Any, answers: Mapping[str, Any], d: Defaults, prompter: Prompter
 ) -> Any:
@@ -293,3 +312,5 @@ def _ask_until_valid(
         except InvalidAnswer as problem:
             message = problem.message + (f" — {problem.hint}" if problem.hint else "")
             prompter.warn(message)
+            if isinstance(raw, str) and q.type in _RETYPED and "\n" not in raw:
+                default = raw  # asked again with the typo in place, to fix rather than retype

@@ -103,6 +103,50 @@ def test_bad_answers_get_one_line_and_exit_1(
     assert not (tmp_path / "bundle").exists()
 
 
+API_ERROR = (
+    "The server had an error while processing your request. Sorry about that! You can retry "
+    "your request, or contact us through our help center at help.openai.com if the error "
+    "persists. (Please include the request ID 3d9c0b6a5f2e4d1c8b7a6f5e4d3c2b1a in your "
+    "message.)\nRay ID: 8f3c1a2b3c4d5e6f-AMS\nreq_77aa88bb99cc00dd11ee and the x-request-id "
+    "header said req_77aa88bb99cc00dd11ee again"
+)
+
+
+def test_request_ids_and_summary_come_from_the_error_text(tmp_path: Path) -> None:
+    result = new(tmp_path, error_text=API_ERROR, request_id=None, summary=None)
+    assert result.code == 0, result.err
+    report = json.loads((tmp_path / "bundle" / "report.json").read_text())
+    assert report["request_ids"] == [
+        "3d9c0b6a5f2e4d1c8b7a6f5e4d3c2b1a", "8f3c1a2b3c4d5e6f-AMS", "req_77aa88bb99cc00dd11ee"
+    ]
+    assert report["summary"] == "The server had an error while processing your request (all chats)"
+
+
+def test_given_request_ids_win_over_the_error_text(tmp_path: Path) -> None:
+    result = new(tmp_path, error_text=API_ERROR, request_id="req_given12345")
+    assert result.code == 0, result.err
+    report = json.loads((tmp_path / "bundle" / "report.json").read_text())
+    assert report["request_ids"] == ["req_given12345"]
+
+
+@pytest.mark.parametrize(
+    ("first_line", "summary"),
+    [
+        ("Something went wrong. If this issue persists please contact us.", "Something went wrong"),
+        ("Upload failed (request ID req_9c2e7d4b1a3f5e6d0a1b)", "Upload failed"),
+        ("word " * 40, "word " * 19 + "word…"),
+        ("Network error", "Network error"),
+    ],
+)
+def test_summary_default_is_a_sentence_not_a_cut(
+    tmp_path: Path, first_line: str, summary: str
+) -> None:
+    result = new(tmp_path, error_text=first_line + "\nsecond line", summary=None)
+    assert result.code == 0, result.err
+    report = json.loads((tmp_path / "bundle" / "report.json").read_text())
+    assert report["summary"] == f"{summary} (all chats)"
+
+
 def test_missing_answers_without_terminal_names_each_key(tmp_path: Path) -> None:
     result = new(tmp_path, email=None, scope=None, error_text=None)
     assert result.code == 1

@@ -43,9 +43,10 @@ def test_guided_capture_answers_every_prompt(tmp_path: Path) -> None:
     out = tmp_path / "bundle"
     child = spawn("new", "--no-screenshot", "--format", "md,json", "--out", str(out), home=tmp_path)
     child.expect_exact("no keyring backend is available")
-    answer(child, "Account email", "not-an-email" + ENTER)
+    answer(child, "Account email", "dana.kim@example" + ENTER)
     child.expect_exact("is not a valid email address")
-    answer(child, "Account email", "dana.kim@example.org" + ENTER)
+    # Asked again with the rejected answer in place: fixing the typo is enough.
+    answer(child, "Account email", ".org" + ENTER)
     answer(child, "Exact error message", "Code interpreter session expired" + ENTER)
     child.send("  at line 2 with `ticks`" + ENTER + ENTER)
     # A known kind of error: the matching template is offered, and taken.
@@ -85,7 +86,8 @@ def test_ctrl_c_keeps_the_draft_and_resume_picks_it_up(tmp_path: Path) -> None:
     out = tmp_path / "bundle"
     child = spawn("new", "--no-screenshot", "--format", "md,json", home=tmp_path)
     answer(child, "Account email", "dana.kim@example.org" + ENTER)
-    answer(child, "Exact error message", "Upload failed: file too large" + ENTER + ENTER)
+    error = "Upload failed: file too large (request ID req_9c2e7d4b1a3f5e6d0a1b)"
+    answer(child, "Exact error message", error + ENTER + ENTER)
     answer(child, "This looks like: Upload failed", "n")
     answer(child, "When did it happen?", CTRL_C)
     child.expect_exact("your answers are kept in the draft")
@@ -96,7 +98,7 @@ def test_ctrl_c_keeps_the_draft_and_resume_picks_it_up(tmp_path: Path) -> None:
     assert len(drafts) == 1
     saved = json.loads(drafts[0].read_text())["answers"]
     assert saved["email"] == "dana.kim@example.org"
-    assert saved["error_text"] == "Upload failed: file too large"
+    assert saved["error_text"] == error
 
     child = spawn("new", "--resume", "--no-screenshot", "--format", "md,json",
                   "--out", str(out), home=tmp_path)
@@ -107,7 +109,7 @@ def test_ctrl_c_keeps_the_draft_and_resume_picks_it_up(tmp_path: Path) -> None:
     answer(child, "Your timezone", ENTER)
     answer(child, "Platform", CTRL_U + "Ubuntu 24.04 (x86_64)" + ENTER)
     answer(child, "Browser or app", CTRL_U + "Chrome 131" + ENTER)
-    answer(child, "Request ID(s)", ENTER)
+    answer(child, "Request ID(s)", ENTER)  # the id quoted in the error is the default
     answer(child, "Where does it happen?", ENTER)
     answer(child, "What have you already tried?", ENTER)
     answer(child, "One-line summary", ENTER)
@@ -117,8 +119,9 @@ def test_ctrl_c_keeps_the_draft_and_resume_picks_it_up(tmp_path: Path) -> None:
     assert child.exitstatus == 0
     report = json.loads((out / "report.json").read_text())
     assert report["email"] == "dana.kim@example.org"
-    assert report["error_text"] == "Upload failed: file too large"
-    assert report["summary"].startswith("Upload failed: file too large")
+    assert report["error_text"] == error
+    assert report["request_ids"] == ["req_9c2e7d4b1a3f5e6d0a1b"]
+    assert report["summary"] == "Upload failed: file too large (one chat only)"
     assert not list((tmp_path / "data" / "drafts").glob("*.json")), "draft kept after success"
 
 

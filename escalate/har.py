@@ -96,6 +96,27 @@ class HarSummary:
     first_failure_at: datetime | None
     removed: dict[str, int]
 
+    def removed_text(self) -> str:
+        """``"9 cookies, 1 browser-private field"``, or ``"nothing"``."""
+        parts = []
+        for kind, n in self.removed.items():
+            if n:
+                one, many = _REMOVED_LABELS.get(kind, (kind.replace("_", " "),) * 2)
+                parts.append(f"{n} {one if n == 1 else many}")
+        return ", ".join(parts) or "nothing"
+
+
+_REMOVED_LABELS = {
+    "auth_headers": ("auth header", "auth headers"),
+    "cookies": ("cookie", "cookies"),
+    "query_params": ("query parameter", "query parameters"),
+    "url_credentials": ("password in a URL", "passwords in URLs"),
+    "post_bodies_dropped": ("request body", "request bodies"),
+    "response_bodies": ("response body", "response bodies"),
+    "private_fields": ("browser-private field", "browser-private fields"),
+    "text_secrets": ("secret in other text", "secrets in other text"),
+}
+
 
 def _load(src: Path) -> dict[str, Any]:
     try:

@@ -98,8 +98,7 @@ def cmd_har(console: Console, args: argparse.Namespace) -> int:
     for r in summary.failed:
         when = f"{r.started_at:%Y-%m-%d %H:%M:%S} UTC  " if r.started_at else ""
         console.out(f"  {when}{r.status} {r.method} {r.url[:80]}  {r.request_id or '-'}")
-    removed = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in summary.removed.items() if n)
-    console.out(f"removed: {removed or 'nothing'}")
+    console.out(f"removed: {summary.removed_text()}")
     return ExitCode.OK
 
 

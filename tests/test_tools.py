@@ -41,6 +41,9 @@ def test_har_command_and_never_overwrites(tmp_path: Path) -> None:
         assert secret.encode() not in data
     for rid in sample.failed_ids:
         assert rid in result.out
+    removed = result.out.strip().splitlines()[-1]
+    assert removed.startswith("removed: 9 cookies, 4 auth headers, 2 response bodies"), removed
+    assert "1 browser-private field," in removed and "_" not in removed
     assert run("har", str(path)).code == 1  # exists: never overwritten
     bad = tmp_path / "bad.har"
     bad.write_text("{not json")

@@ -83,6 +83,7 @@ def _repeat_options(console: Console, args: argparse.Namespace, opts: Any) -> An
 
 def _cmd_verify(console: Console, args: argparse.Namespace) -> int:
     from escalate.bundle import verify
+    from escalate.text import counted
 
     result = verify(args.folder)
     for name in result.ok:
@@ -97,7 +98,8 @@ def _cmd_verify(console: Console, args: argparse.Namespace) -> int:
         from escalate.errors import VerifyError
 
         raise VerifyError(
-            f"{len(result.bad) + len(result.missing)} file(s) in {args.folder} do not match"
+            f"{counted(len(result.bad) + len(result.missing), 'file')} in {args.folder} "
+            "do not match"
         )
     console.out(f"bundle {args.folder} is intact ({len(result.ok)} files)")
     return ExitCode.OK

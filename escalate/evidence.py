@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from escalate.errors import CaptureError, EscalateError
 from escalate.model import Report, ScreenshotInfo
+from escalate.text import counted
 
 if TYPE_CHECKING:
     from escalate.console import Console
@@ -143,5 +144,5 @@ def attach_har(
     report.request_ids = known + [r for r in dict.fromkeys(failing) if r not in known]
     notify(
         f"HAR: {summary.entries} requests, {len(summary.failed)} failing, "
-        f"{len(summary.request_ids)} request id(s)"
+        f"{counted(len(summary.request_ids), 'request ID')}"
     )

@@ -35,6 +35,7 @@ from escalate.model import (
 from escalate.questions import Defaults, Question, core_questions, fill
 from escalate.store import Draft, DraftStore, ReportStore, load_settings, new_report_id, paths
 from escalate.templates import DEFAULT_TEMPLATE, Template, load_template, search_path
+from escalate.text import counted
 
 Notify = Callable[[str], None]
 FORMATS = frozenset({"md", "pdf", "json"})
@@ -302,7 +303,8 @@ def _describe_evidence(report: Report, files: dict[str, bytes], opts: NewOptions
             evidence.append(
                 Evidence(
                     name=name,
-                    description=f"{n} failing request(s); cookies, tokens and bodies removed",
+                    description=f"{counted(n, 'failing request')}; "
+                    "cookies, tokens and bodies removed",
                 )
             )
     if "pdf" in opts.formats:
@@ -322,7 +324,7 @@ def _shot_text(report: Report, shot: ScreenshotInfo) -> str:
     what = "screen capture" if shot.source == "capture" else "attached image"
     text = f"{what}, {shot.width}×{shot.height}"
     if shot.redacted_regions:
-        text += f", {shot.redacted_regions} region(s) blacked out"
+        text += f", {counted(shot.redacted_regions, 'region')} blacked out"
     if shot.note:
         text += f" ({shot.note})"
     return text

@@ -25,6 +25,7 @@ from escalate.templates import (
     read_manifest,
     render,
 )
+from escalate.text import counted
 
 if TYPE_CHECKING:
     from escalate.console import Console
@@ -171,11 +172,13 @@ def check_lines(folder: Path, search: Sequence[tuple[Path, str]]) -> Iterator[st
     if problems:
         yield from (str(p) for p in problems)
         raise TemplateError(
-            f"{len(problems)} problem(s) in {folder}", "fix each file:line above and check again"
+            f"{counted(len(problems), 'problem')} in {folder}",
+            "fix each file:line above and check again",
         )
     jinja = sorted(p.name for p in folder.rglob("*.j2"))
     yield f"ok  {folder / MANIFEST}: valid"
-    yield f"ok  {len(jinja)} Jinja file(s) compile" + (f": {', '.join(jinja)}" if jinja else "")
+    names = f": {', '.join(jinja)}" if jinja else ""
+    yield f"ok  {counted(len(jinja), 'Jinja file')} compile{names}"
     yield "ok  a sample report renders in the sandbox"
 
 

@@ -43,6 +43,11 @@ def clean_line(text: str) -> str:
     return " ".join(clean_text(text).split("\n")).strip()
 
 
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """``"1 file"``, ``"3 files"``: a count with the right form of its noun."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
 def shorten(text: str, limit: int = 200) -> str:
     """One clean line of at most ``limit`` characters, cut with an ellipsis."""
     line = " ".join(clean_text(text).split())

@@ -104,6 +104,7 @@ def cmd_har(console: Console, args: argparse.Namespace) -> int:
 
 def cmd_purge(console: Console, args: argparse.Namespace) -> int:
     from escalate.store import paths, purge
+    from escalate.text import counted
 
     what = args.ref or (
         f"reports older than {args.older_than}" if args.older_than else "every report and draft"
@@ -117,11 +118,12 @@ def cmd_purge(console: Console, args: argparse.Namespace) -> int:
     removed = purge(paths(console.env), args.ref, args.older_than, console.clock())
     for path in removed:
         console.out(f"deleted {path}")
-    console.out(f"{len(removed)} item(s) deleted" if removed else "nothing to delete")
+    console.out(f"{counted(len(removed), 'item')} deleted" if removed else "nothing to delete")
     return ExitCode.OK
 
 
 def cmd_check_file(console: Console, args: argparse.Namespace) -> int:
+    from escalate.text import counted
     from escalate.triage import check_file
 
     bad = 0
@@ -131,7 +133,7 @@ def cmd_check_file(console: Console, args: argparse.Namespace) -> int:
         console.out(f"{'ok  ' if verdict.ok else 'FAIL'}  {path}: {verdict.message}")
     if bad:
         raise EscalateError(
-            f"{bad} file(s) will not upload as they are",
+            f"{counted(bad, 'file')} will not upload as they are",
             "split or compress them, or export a smaller part",
         )
     return ExitCode.OK

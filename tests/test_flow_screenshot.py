@@ -57,7 +57,7 @@ def test_capture_with_redaction_lands_in_the_bundle(tmp_path: Path, screen: XSer
     assert "  screenshot.png\n" in sums
     md = (bundle / "submission.md").read_text()
     assert "![Screenshot of the error](screenshot.png)" in md
-    assert "1 region(s) blacked out" in md
+    assert "1 region blacked out" in md
     report = json.loads((bundle / "report.json").read_text())
     assert report["screenshot"]["redacted_regions"] == 1
     assert "screenshot skipped" not in result.err

@@ -99,7 +99,7 @@ def test_check_file(tmp_path: Path) -> None:
     assert result.code == 1
     assert "ok    " + str(small) in result.out
     assert "over the 20 MB image limit" in result.out
-    assert "1 file(s) will not upload" in result.err
+    assert "1 file will not upload" in result.err
 
 
 def test_triage() -> None:

@@ -19,15 +19,26 @@ if TYPE_CHECKING:
 
 Notify = Callable[[str], None]
 CAPTURE, ATTACH, SKIP = "Capture the screen now", "Attach an image file", "No screenshot"
+# The terminal is usually in front of the error: the first offer leaves time to switch.
+LATER_SECONDS = 5
 
 
-def _mode(opts: NewOptions, prompter: Any, env: Mapping[str, str], notify: Notify) -> str:
+def _later(seconds: float) -> str:
+    unit = "second" if seconds == 1 else "seconds"
+    return f"Capture in {seconds:g} {unit} (switch to the window with the error)"
+
+
+def _mode(
+    opts: NewOptions, prompter: Any, env: Mapping[str, str], notify: Notify
+) -> tuple[str, float]:
+    """What to do, and the delay before a capture."""
     if opts.screenshot_file is not None:
-        return ATTACH
+        return ATTACH, 0.0
     if opts.screenshot is False:
-        return SKIP
+        return SKIP, 0.0
     if opts.screenshot is None and prompter is not None:
-        choices = [CAPTURE, ATTACH, SKIP]
+        later = opts.delay or LATER_SECONDS
+        choices = [_later(later), CAPTURE, ATTACH, SKIP]
         try:
             from escalate.screenshot import preflight
 
@@ -35,8 +46,9 @@ def _mode(opts: NewOptions, prompter: Any, env: Mapping[str, str], notify: Notif
         except CaptureError as exc:  # say why now, rather than offer what cannot work
             notify(f"screen capture is not available here: {exc.message}")
             choices = [ATTACH, SKIP]
-        return str(prompter.choose("Screenshot of the error?", choices, choices[0]))
-    return CAPTURE
+        chosen = str(prompter.choose("Screenshot of the error?", choices, choices[0]))
+        return (CAPTURE, later) if chosen == _later(later) else (chosen, 0.0)
+    return CAPTURE, opts.delay
 
 
 def attach_screenshot(
@@ -48,7 +60,7 @@ def attach_screenshot(
     notify: Notify,
 ) -> None:
     """Capture or attach the screenshot; on failure record why and go on."""
-    mode = _mode(opts, prompter, console.env, notify)
+    mode, delay = _mode(opts, prompter, console.env, notify)
     if mode == SKIP:
         return
     try:
@@ -72,7 +84,7 @@ def attach_screenshot(
                 monitor=opts.monitor,
                 all_monitors=opts.all_monitors,
                 region=region,
-                delay=opts.delay,
+                delay=delay,
                 countdown=countdown,
                 redact=boxes,
                 env=console.env,

@@ -15,7 +15,7 @@ DOWN, SPACE, ENTER, CTRL_C, CTRL_U = "\x1b[B", " ", "\r", "\x03", "\x15"
 pytestmark = pytest.mark.e2e
 
 
-def spawn(*args: str, home: Path) -> pexpect.spawn:
+def spawn(*args: str, home: Path, extra_env: dict[str, str] | None = None) -> pexpect.spawn:
     env = {
         "ESCALATE_HOME": str(home),
         "ESCALATE_OFFLINE": "1",
@@ -25,6 +25,7 @@ def spawn(*args: str, home: Path) -> pexpect.spawn:
         "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
         "LANG": "C.UTF-8",
         "PROMPT_TOOLKIT_NO_CPR": "1",  # pexpect is no terminal emulator: nobody answers CPR
+        **(extra_env or {}),
     }
     child = pexpect.spawn(
         sys.executable, ["-m", "escalate", *args], env=env, encoding="utf-8",
@@ -181,3 +182,36 @@ def test_review_highlights_redactions_and_undoes_one(tmp_path: Path) -> None:
     report = json.loads((out / "report.json").read_text())
     assert report["redaction"]["counts"] == {"openai_key": 1}
     assert report["redaction"]["undone"] == ["[EMAIL-1]"]
+
+
+def test_screenshot_is_taken_after_a_countdown(tmp_path: Path) -> None:
+    import time
+
+    from tests.conftest import require_tool
+    from tests.harness import write_answers
+    from tests.xvfb import message_window, xvfb
+
+    require_tool("Xvfb")
+    require_tool("xmessage")
+    answers = write_answers(tmp_path / "a.toml")
+    out = tmp_path / "bundle"
+    with xvfb(800, 600) as server, message_window(server, "Something went wrong"):
+        child = spawn("new", "--answers", str(answers), "--delay", "2", "--format", "md,json",
+                      "--out", str(out), home=tmp_path, extra_env={"DISPLAY": server.display})
+        # The first offer leaves time to bring the failing window to the front.
+        child.expect_exact("Capture in 2 seconds (switch to the window with the error)")
+        child.expect_exact("No screenshot")
+        started = time.monotonic()
+        child.send(ENTER)
+        child.expect_exact("capturing in 2")
+        child.expect_exact("capturing in 1")
+        answer(child, "What now?", ENTER)
+        waited = time.monotonic() - started
+        child.expect(pexpect.EOF)
+        child.close()
+    assert child.exitstatus == 0
+    assert waited >= 2.0
+    report = json.loads((out / "report.json").read_text())
+    assert report["screenshot"]["source"] == "capture"
+    assert report["screenshot"]["width"] == 800
+    assert "![Screenshot of the error](screenshot.png)" in (out / "submission.md").read_text()

@@ -33,7 +33,15 @@ from escalate.model import (
     TemplateRef,
 )
 from escalate.questions import Defaults, Question, core_questions, fill
-from escalate.store import Draft, DraftStore, ReportStore, load_settings, new_report_id, paths
+from escalate.store import (
+    BUNDLE_DIR,
+    Draft,
+    DraftStore,
+    ReportStore,
+    load_settings,
+    new_report_id,
+    paths,
+)
 from escalate.templates import DEFAULT_TEMPLATE, Template, load_template, search_path
 from escalate.text import counted
 
@@ -343,13 +351,14 @@ def _write(
 ) -> Bundle:
     store = ReportStore(paths(console.env))
     record = store.folder_for(report.id)
-    out = opts.out if opts.out is not None else record
+    # The record keeps what must never be attached (the unscrubbed answers, the redaction
+    # map); the bundle is a folder of its own, even by default, so "attach every file in it"
+    # is always safe.
+    out = opts.out if opts.out is not None else record / BUNDLE_DIR
     payload = render_files(report, template, files, opts.formats, notify, markdown)
-    bundle = write_bundle(out, payload, make_zip=opts.make_zip)
-    report_json = report.model_dump_json(indent=2).encode()
     private_dir(record)
-    if record != out:
-        atomic_write(record / "report.json", report_json)
+    bundle = write_bundle(out, payload, make_zip=opts.make_zip)
+    atomic_write(record / "report.json", report.model_dump_json(indent=2).encode())
     saved = {k: v for k, v in answers.items() if k != "template"}
     atomic_write(
         record / "answers.toml", A.dump_answers_toml(saved, template.name, template.version)

@@ -237,7 +237,8 @@ def _add_new_options(p: argparse.ArgumentParser, include_answers: bool = True) -
         "--out",
         type=Path,
         metavar="DIR",
-        help="write the bundle here (a new folder; default: the report's data folder)",
+        help="write the bundle here (a new folder; default: a bundle folder in the report's "
+        "data folder)",
     )
     _add_format(p)
     p.add_argument("--zip", dest="make_zip", action="store_true", help="also write DIR.zip")

@@ -42,6 +42,7 @@ def describe_bundle(bundle: Bundle, report: Report) -> str:
 def _row(record: StoredReport) -> dict[str, Any]:
     data = record.data
     occurred = data.get("occurred_at") or {}
+    bundle = record.bundle
     return {
         "id": record.id,
         "created_at": data.get("created_at"),
@@ -50,6 +51,7 @@ def _row(record: StoredReport) -> dict[str, Any]:
         "summary": data.get("summary"),
         "scope": data.get("scope"),
         "folder": str(record.folder),
+        "bundle": str(bundle) if bundle else None,
     }
 
 
@@ -74,14 +76,7 @@ def show_text(record: StoredReport, as_json: bool = False) -> str:
     """``escalate show``: the stored submission, or report.json."""
     if as_json:
         return json.dumps(record.data, indent=2, ensure_ascii=False)
-    bundle = record.folder
-    try:
-        bundle_info = json.loads((record.folder / "bundle.json").read_text(encoding="utf-8"))
-        from pathlib import Path
-
-        bundle = Path(bundle_info["bundle"])
-    except (OSError, ValueError, KeyError):
-        pass
+    bundle = record.bundle or record.folder
     md = bundle / "submission.md"
     header = f"Report {record.id} · bundle {bundle}"
     try:

@@ -19,6 +19,7 @@ from escalate.errors import NotFoundError
 from escalate.fsio import atomic_write, private_dir
 
 APP = "escalate"
+BUNDLE_DIR = "bundle"  # a report's default bundle: <record>/bundle, apart from its private files
 DRAFT_VERSION = 1
 _ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
@@ -148,6 +149,15 @@ class StoredReport:
     folder: Path
     data: dict[str, Any]
 
+    @property
+    def bundle(self) -> Path | None:
+        """Where its bundle was written (``bundle.json``), or None when that is unknown."""
+        try:
+            info = json.loads((self.folder / "bundle.json").read_text(encoding="utf-8"))
+            return Path(str(info["bundle"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
 
 class ReportStore:
     """Finished reports under ``data/reports/<id>/``."""
@@ -220,11 +230,12 @@ def save_settings(p: Paths, settings: Mapping[str, Any]) -> None:
 
 
 def _bundle_of(record: StoredReport) -> Path | None:
+    bundle = record.bundle
+    if bundle is None:
+        return None
     try:
-        info = json.loads((record.folder / "bundle.json").read_text(encoding="utf-8"))
-        bundle = Path(str(info["bundle"]))
         report = json.loads((bundle / "report.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError):
         return None
     # Only a folder that still holds this very report is ours to delete.
     if bundle == record.folder or report.get("id") != record.id or bundle.is_symlink():

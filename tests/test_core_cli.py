@@ -244,16 +244,27 @@ def test_verify_on_non_bundle(tmp_path: Path) -> None:
     assert "has no SHA256SUMS" in result.err
 
 
-def test_default_out_is_the_history_folder_and_list_show(tmp_path: Path) -> None:
-    answers = write_answers(tmp_path / "a.toml")
+def test_default_out_is_a_bundle_folder_in_the_history_and_list_show(tmp_path: Path) -> None:
+    key = "sk-proj-" + "Ab1" * 12
+    error = f"Code interpreter session expired {key}"
+    answers = write_answers(tmp_path / "a.toml", error_text=error)
     result = run(*NEW, "--answers", str(answers))
     assert result.code == 0, result.err
     listed = json.loads(run("list", "--json").out)
     assert len(listed) == 1
     rid = listed[0]["id"]
-    folder = Path(listed[0]["folder"])
-    assert (folder / "submission.md").is_file() and (folder / "answers.toml").is_file()
-    assert run("verify", str(folder)).code == 0
+    folder, bundle = Path(listed[0]["folder"]), Path(listed[0]["bundle"])
+    assert bundle == folder / "bundle"
+    # The bundle holds exactly what may be attached; the private files stay beside it.
+    assert sorted(p.name for p in bundle.iterdir()) == [
+        "SHA256SUMS", "report.json", "submission.md"
+    ]
+    private = {p.name for p in folder.iterdir()}
+    assert {"answers.toml", "report.json", "bundle.json", "redaction-map.json"} <= private
+    assert key in (folder / "redaction-map.json").read_text()  # kept locally, for undo
+    assert all(key not in p.read_text() for p in bundle.iterdir())
+    verified = run("verify", str(bundle))
+    assert verified.code == 0 and "not in SHA256SUMS" not in verified.out + verified.err
     assert rid in run("list").out
     shown = run("show", rid[:15])
     assert shown.code == 0 and "Code interpreter session expired" in shown.out

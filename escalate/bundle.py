@@ -63,9 +63,9 @@ def write_bundle(folder: Path, files: Mapping[str, bytes], make_zip: bool = Fals
         raise OutputError(f"{zip_target} already exists; an earlier bundle is never overwritten")
     names = _ordered(list(files))
     entries = {**files, SUMS: sums_text(files).encode()}
-    fresh_dir(folder)
-    for name in [*names, SUMS]:
-        atomic_write(folder / name, entries[name])
+    with fresh_dir(folder) as stage:
+        for name in [*names, SUMS]:
+            atomic_write(stage / name, entries[name])
     if zip_target is not None:
         _zip(zip_target, folder.name, [*names, SUMS], entries)
     return Bundle(folder, [*names, SUMS], zip_target)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 from escalate.errors import OutputError
@@ -79,8 +81,18 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def fresh_dir(path: Path) -> Path:
-    """Create ``path`` as a new, empty private folder; never reuse an earlier bundle."""
+_PARTIAL = ".partial"
+
+
+@contextlib.contextmanager
+def fresh_dir(path: Path) -> Iterator[Path]:
+    """A new private folder at ``path`` that appears whole or not at all.
+
+    Files are written into a hidden staging folder beside ``path``, which is renamed into
+    place when the block ends without an error; an error removes it. ``path`` must not
+    exist or be an empty folder: an earlier bundle is never reused. Staging folders left
+    by a killed run for the same ``path`` are removed first.
+    """
     if path.is_symlink():
         raise OutputError(f"--out {path} is a symbolic link; refusing to write through it")
     if path.exists():
@@ -90,7 +102,30 @@ def fresh_dir(path: Path) -> Path:
             raise OutputError(
                 f"--out {path} already holds files; an earlier bundle is never overwritten"
             )
+    import tempfile
+
     try:
-        return private_dir(path)
+        if not path.parent.is_dir():
+            private_dir(path.parent)
+        _remove_stale(path)
+        stage = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=_PARTIAL, dir=path.parent))
     except OSError as exc:
         raise OutputError(f"cannot create {path}: {exc.strerror or exc}") from exc
+    try:
+        yield stage
+        _fsync_dir(stage)
+        if path.is_dir():
+            path.rmdir()  # empty, as checked; rename cannot replace it on every system
+        stage.rename(path)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _remove_stale(path: Path) -> None:
+    import glob
+
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*{_PARTIAL}"):
+        if stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale, ignore_errors=True)

@@ -449,6 +449,16 @@ def count_label(category: str, n: int) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
+def counts_text(counts: dict[str, int]) -> str:
+    """``"2 API keys, 1 other email"``: every non-zero count, secrets first."""
+    order = list(_CATEGORIES)
+
+    def rank(category: str) -> tuple[int, str]:
+        return (order.index(category) if category in order else len(order), category)
+
+    return ", ".join(count_label(c, counts[c]) for c in sorted(counts, key=rank) if counts[c] > 0)
+
+
 def category_of(placeholder: str) -> str | None:
     """The category of a placeholder such as ``[EMAIL-2]``, or None if it is not ours."""
     stem = placeholder.strip("[]").rsplit("-", 1)[0]

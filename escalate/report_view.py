@@ -30,6 +30,7 @@ def describe_bundle(bundle: Bundle, report: Report) -> str:
     lines = [f"Report {report.id}. " + describe_files(bundle)]
     if report.screenshot_problem:
         lines.append(f"  (no screenshot: {report.screenshot_problem})")
+    lines.append(_scrubbed(report))
     lines += [
         "",
         "Nothing has been sent. To file it: open a chat with OpenAI support (help.openai.com),",
@@ -37,6 +38,19 @@ def describe_bundle(bundle: Bundle, report: Report) -> str:
         f"`escalate verify {bundle.folder}`.",
     ]
     return "\n".join(lines)
+
+
+def _scrubbed(report: Report) -> str:
+    redaction = report.redaction
+    if not redaction.enabled:
+        return "Scrubbing was off (--no-redact): read the files before you attach them."
+    from escalate.redact import counts_text
+
+    text = counts_text(redaction.counts)
+    kept = f"; {len(redaction.undone)} put back at your request" if redaction.undone else ""
+    if not text:
+        return f"Nothing needed scrubbing{kept}."
+    return f"Replaced by placeholders: {text}{kept}. The originals stay on this machine."
 
 
 def _row(record: StoredReport) -> dict[str, Any]:

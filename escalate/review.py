@@ -22,12 +22,12 @@ _PLACEHOLDER = re.compile(r"\[([A-Z]+(?:-[A-Z]+)*)-(\d+)\]")
 
 def redaction_summary(counts: Mapping[str, int]) -> str:
     """``"Removed before writing: 1 other email, 2 API keys"`` or a plain all-clear."""
-    from escalate.redact import count_label
+    from escalate.redact import counts_text
 
-    parts = [count_label(category, n) for category, n in sorted(counts.items()) if n > 0]
-    if not parts:
+    text = counts_text(dict(counts))
+    if not text:
         return "Nothing needed scrubbing: no keys, tokens or other people's data found."
-    return "Removed before writing: " + ", ".join(parts) + " (shown as [PLACEHOLDERS] above)."
+    return f"Removed before writing: {text} (shown as [PLACEHOLDERS] above)."
 
 
 def _each_text(report: Report, fn: Callable[[str], str]) -> None:

@@ -351,3 +351,16 @@ def test_render_writes_a_new_folder_and_leaves_the_source(tmp_path: Path) -> Non
     assert taken.code == 1 and "already holds files" in taken.err
     empty = run("render", str(tmp_path))
     assert empty.code == 1 and "has no report.json" in empty.err
+
+
+def test_the_closing_message_says_what_was_scrubbed(tmp_path: Path) -> None:
+    key = "sk-proj-" + "Zx9" * 12
+    error = f"boom {key} from bob@corp.example and ann@corp.example"
+    result = new(tmp_path, error_text=error)
+    assert result.code == 0, result.err
+    assert "Replaced by placeholders: 1 API key, 2 other emails." in result.out
+    assert key not in result.out + result.err
+    clean = new(tmp_path, out="clean")
+    assert "Nothing needed scrubbing." in clean.out
+    off = new(tmp_path, "--no-redact", out="off", error_text=error)
+    assert "Scrubbing was off (--no-redact)" in off.out

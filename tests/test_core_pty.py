@@ -164,7 +164,7 @@ def test_review_highlights_redactions_and_undoes_one(tmp_path: Path) -> None:
     out = tmp_path / "bundle"
     child = spawn("new", "--answers", str(answers), "--no-screenshot", "--format", "md,json",
                   "--out", str(out), home=tmp_path)
-    child.expect_exact("Removed before writing: 1 other email, 1 API key")
+    child.expect_exact("Removed before writing: 1 API key, 1 other email")
     assert ">>[OPENAI-KEY-1]<<" in child.before or "\x1b[7m[OPENAI-KEY-1]" in child.before
     answer(child, "What now?", DOWN + ENTER)  # Undo one redaction
     child.expect_exact("Which one is safe to keep?")

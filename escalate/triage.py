@@ -57,7 +57,11 @@ class Symptom:
 SYMPTOMS = (
     Symptom(
         "Code interpreter / data analysis session expired",
-        re.compile(r"session (?:has )?expired|code interpreter|execution environment", re.I),
+        re.compile(
+            r"code interpreter|execution environment|(?:analysis|code|python|interpreter|"
+            r"sandbox) session (?:has )?expired",
+            re.I,
+        ),
         "Analysis sessions end after a period of inactivity and their files are discarded.",
         (
             "Re-upload the files and ask for the analysis again in the same chat.",
@@ -110,6 +114,80 @@ SYMPTOMS = (
             "Check status.openai.com for an incident.",
         ),
         "api-error",
+    ),
+    Symptom(
+        "Message too long",
+        re.compile(
+            r"(?:message|prompt|input) (?:you submitted )?(?:was|is) too long|"
+            r"maximum context length|context (?:length|window) (?:exceeded|is exceeded)|"
+            r"too many tokens",
+            re.I,
+        ),
+        "The message, with the conversation before it, is more than the model can take in.",
+        (
+            "Shorten the message, or split it over several messages.",
+            "Upload long material as a file instead of pasting it.",
+            "Start a new chat: a long conversation counts against the same limit.",
+        ),
+        "openai-support",
+    ),
+    Symptom(
+        "Content flagged by the usage policies",
+        re.compile(r"violat\w* (?:our )?(?:usage|content) polic|content polic|flagged", re.I),
+        "An automatic check judged the message or the answer against the usage policies.",
+        (
+            "Rephrase the request; the check reads the wording, not the intent.",
+            "If the flag is wrong, report it with the exact prompt (it is kept verbatim).",
+        ),
+        "openai-support",
+    ),
+    Symptom(
+        "Access blocked or unusual activity",
+        re.compile(
+            r"access denied|error (?:code )?1020|unusual activity|suspicious activity|"
+            r"verify you are (?:a )?human|blocked",
+            re.I,
+        ),
+        "A traffic filter flagged the network or browser: a VPN, a shared or corporate IP, "
+        "a proxy, or automation in the browser.",
+        (
+            "Turn off VPN and proxy, or try another network (e.g. a phone hotspot).",
+            "Clear cookies for chatgpt.com and openai.com, then sign in again.",
+            "Disable extensions that automate or rewrite pages.",
+        ),
+        "openai-support",
+    ),
+    Symptom(
+        "Answer cut off: error in the message stream",
+        re.compile(
+            r"error in (?:the )?(?:message|body) stream|stream (?:was )?interrupted|"
+            r"error (?:while )?generating (?:a )?response",
+            re.I,
+        ),
+        "The answer streams over one long connection; a VPN, proxy, antivirus web filter or "
+        "extension that buffers or cuts it breaks the stream, as does a service incident.",
+        (
+            "Regenerate the answer.",
+            "Check status.openai.com.",
+            "Try without VPN, proxy or web filter, and with extensions disabled.",
+        ),
+        "openai-support",
+    ),
+    Symptom(
+        "Signed out or sign-in loop",
+        re.compile(
+            r"(?<!interpreter )(?<!analysis )(?<!code )session (?:has )?expired|"
+            r"(?:log|sign) ?in again|unauthori[sz]ed|"
+            r"authentication (?:error|failed|required)",
+            re.I,
+        ),
+        "The sign-in session ended or its cookies were blocked or cleared.",
+        (
+            "Sign out, clear cookies for chatgpt.com, auth.openai.com and openai.com, and "
+            "sign in again.",
+            "Allow third-party cookies for those sites if the browser blocks them.",
+        ),
+        "openai-support",
     ),
     Symptom(
         "Network error or 'Something went wrong'",

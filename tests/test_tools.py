@@ -6,6 +6,8 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
 from tests.har_factory import sample_har
 from tests.harness import run, write_answers
 
@@ -100,6 +102,34 @@ def test_check_file(tmp_path: Path) -> None:
     assert "ok    " + str(small) in result.out
     assert "over the 20 MB image limit" in result.out
     assert "1 file will not upload" in result.err
+
+
+@pytest.mark.parametrize(
+    ("error", "first"),
+    [
+        ("Code interpreter session expired", "Code interpreter / data analysis session expired"),
+        ("Your session has expired. Please log in again.", "Signed out or sign-in loop"),
+        ("Error in message stream", "Answer cut off: error in the message stream"),
+        ("There was an error generating a response", "Answer cut off"),
+        ("The message you submitted was too long, please reload the conversation and submit "
+         "something shorter.", "Message too long"),
+        ("Access denied. Error code 1020", "Access blocked or unusual activity"),
+        ("Unusual activity has been detected from your device. Try again later.",
+         "Access blocked or unusual activity"),
+        ("This content may violate our usage policies.", "Content flagged"),
+        ("Too many requests in 1 hour. Try again later.", "Rate limited"),
+        ("Something went wrong. If this issue persists please contact us.", "Network error"),
+    ],
+)
+def test_triage_knows_the_common_chatgpt_errors(error: str, first: str) -> None:
+    result = run("triage", error)
+    assert result.code == 0
+    assert result.out.startswith(first), result.out
+    assert "  try: " in result.out and "  report: escalate new --template " in result.out
+
+
+def test_triage_code_interpreter_is_not_a_sign_in_problem() -> None:
+    assert "Signed out" not in run("triage", "Code interpreter session expired").out
 
 
 def test_triage() -> None:

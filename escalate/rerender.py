@@ -25,6 +25,16 @@ def _free_sibling(folder: Path) -> Path:
         n += 1
 
 
+def _source(folder: Path) -> Path:
+    """A history record (``reports/ID``) stands for its bundle, which has the screenshot."""
+    from escalate.store import StoredReport
+
+    bundle = StoredReport(folder.name, folder, {}).bundle
+    if bundle is not None and bundle != folder and (bundle / "report.json").is_file():
+        return bundle
+    return folder
+
+
 def rerender(
     console: Console, folder: Path, out: Path | None, formats: frozenset[str], notify: Notify
 ) -> Bundle:
@@ -35,6 +45,7 @@ def rerender(
     from escalate.model import Report
     from escalate.templates import DEFAULT_TEMPLATE, load_template
 
+    folder = _source(folder)
     source = folder / "report.json"
     try:
         report = Report.model_validate_json(source.read_bytes())

@@ -353,6 +353,23 @@ def test_render_writes_a_new_folder_and_leaves_the_source(tmp_path: Path) -> Non
     assert empty.code == 1 and "has no report.json" in empty.err
 
 
+def test_render_of_a_history_folder_uses_its_bundle(tmp_path: Path) -> None:
+    from PIL import Image
+
+    shot = tmp_path / "shot.png"
+    Image.new("RGB", (320, 200), (200, 30, 30)).save(shot)
+    answers = write_answers(tmp_path / "a.toml")
+    created = run("new", "--yes", "--format", "md,json", "--answers", str(answers),
+                  "--screenshot-file", str(shot))
+    assert created.code == 0, created.err
+    folder = Path(json.loads(run("list", "--json").out)[0]["folder"])
+    result = run("render", str(folder), "--format", "md,json")
+    assert result.code == 0, result.err
+    out = folder / "bundle.render-1"  # beside the bundle, inside the report's own folder
+    assert {"submission.md", "report.json", "screenshot.png"} <= {p.name for p in out.iterdir()}
+    assert len(json.loads(run("list", "--json").out)) == 1  # still one report in the history
+
+
 def test_the_closing_message_says_what_was_scrubbed(tmp_path: Path) -> None:
     key = "sk-proj-" + "Zx9" * 12
     error = f"boom {key} from bob@corp.example and ann@corp.example"

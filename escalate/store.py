@@ -238,7 +238,8 @@ def _bundle_of(record: StoredReport) -> Path | None:
     except (OSError, ValueError):
         return None
     # Only a folder that still holds this very report is ours to delete.
-    if bundle == record.folder or report.get("id") != record.id or bundle.is_symlink():
+    inside = bundle.is_relative_to(record.folder)  # goes with the record folder itself
+    if inside or report.get("id") != record.id or bundle.is_symlink():
         return None
     return bundle
 

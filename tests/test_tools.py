@@ -87,6 +87,9 @@ def test_purge(tmp_path: Path) -> None:
     assert done.code == 0, done.err
     assert not (tmp_path / "b").exists() and not (tmp_path / "b.zip").exists()
     assert json.loads(run("list", "--json").out) == []
+    reports = Path(os.environ["ESCALATE_HOME"]) / "data" / "reports"
+    assert not list(reports.iterdir())  # the default bundle went with its report's folder
+    assert "/bundle\n" not in done.out  # and is not listed twice
     assert answers.exists()
     assert run("purge", "--older-than", "soon", "--yes").code == 2
 

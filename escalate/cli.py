@@ -57,7 +57,31 @@ def _cmd_new(console: Console, args: argparse.Namespace) -> int:
     from escalate.report_view import describe_bundle
 
     console.out(describe_bundle(result.bundle, result.report))
+    _copy(console, args, result.markdown)
     return ExitCode.OK
+
+
+def _copy(console: Console, args: argparse.Namespace, markdown: str) -> None:
+    """Put the submission on the clipboard: asked for with --copy, or offered on a terminal."""
+    from escalate.clipboard import ClipboardError, clipboard_command, copy_text
+
+    wanted = args.copy
+    if not wanted and console.is_interactive and not args.yes:
+        if clipboard_command(console.env) is None:
+            return  # nothing to offer here; the closing message says where the file is
+        try:
+            wanted = console.prompter().confirm("Copy the submission text to the clipboard?")
+        except (KeyboardInterrupt, EOFError):  # the bundle is written; this is only a "no"
+            return
+    if not wanted:
+        return
+    try:
+        tool = copy_text(markdown, console.env)
+    except ClipboardError as exc:
+        hint = f" — {exc.hint}" if exc.hint else ""
+        console.err(f"not copied to the clipboard: {exc.message}{hint}")
+        return
+    console.out(f"Copied to the clipboard ({tool}): paste it into the support chat.")
 
 
 def _collect_environment() -> Environment:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -30,6 +31,13 @@ def run_checks(console: Console) -> Iterator[tuple[bool, str]]:
         yield False, "screen capture module missing"
     except Exception as exc:
         yield False, f"screen capture: {exc}"
+    from escalate.clipboard import clipboard_command
+
+    copier = clipboard_command(console.env)
+    if copier is not None:
+        yield True, f"clipboard ({Path(copier[0]).name})"
+    else:
+        yield False, "clipboard: no tool or no desktop session — open submission.md to copy it"
     try:
         import typst  # noqa: F401
 

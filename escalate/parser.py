@@ -243,6 +243,11 @@ def _add_new_options(p: argparse.ArgumentParser, include_answers: bool = True) -
     _add_format(p)
     p.add_argument("--zip", dest="make_zip", action="store_true", help="also write DIR.zip")
     p.add_argument(
+        "--copy",
+        action="store_true",
+        help="copy the submission text to the clipboard when done (on a terminal: ask)",
+    )
+    p.add_argument(
         "--yes",
         "-y",
         action="store_true",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -191,8 +192,7 @@ def test_screenshot_is_taken_after_a_countdown(tmp_path: Path) -> None:
     from tests.harness import write_answers
     from tests.xvfb import message_window, xvfb
 
-    require_tool("Xvfb")
-    require_tool("xmessage")
+    require_tool("Xvfb", "xmessage", "xclip")
     answers = write_answers(tmp_path / "a.toml")
     out = tmp_path / "bundle"
     with xvfb(800, 600) as server, message_window(server, "Something went wrong"):
@@ -207,10 +207,18 @@ def test_screenshot_is_taken_after_a_countdown(tmp_path: Path) -> None:
         child.expect_exact("capturing in 1")
         answer(child, "What now?", ENTER)
         waited = time.monotonic() - started
+        # With a desktop and a clipboard tool, the last offer puts the text on the clipboard.
+        answer(child, "Copy the submission text to the clipboard?", "y")
+        child.expect_exact("Copied to the clipboard (xclip)")
         child.expect(pexpect.EOF)
         child.close()
+        pasted = subprocess.run(
+            ["xclip", "-o", "-selection", "clipboard"],
+            env={**os.environ, "DISPLAY": server.display}, capture_output=True, timeout=10,
+        ).stdout.decode()
     assert child.exitstatus == 0
     assert waited >= 2.0
+    assert pasted == (out / "submission.md").read_text()
     report = json.loads((out / "report.json").read_text())
     assert report["screenshot"]["source"] == "capture"
     assert report["screenshot"]["width"] == 800

@@ -173,3 +173,16 @@ def test_no_redact_is_explicit_and_recorded(tmp_path: Path) -> None:
     assert len(maps) == 1 and key in maps[0].read_text()
     assert oct(maps[0].stat().st_mode & 0o777) == "0o600"
     assert not list((tmp_path / "a").glob("redaction-map*"))
+
+
+def test_doctor_names_each_check_and_what_is_missing(tmp_path: Path) -> None:
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    result = run("doctor", env={"PATH": str(empty), "DISPLAY": ":99",
+                                "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert lines[0].startswith("ok    data folder ")
+    assert any(line.startswith("warn  keyring: no keyring backend") for line in lines)
+    assert any(line.startswith("warn  clipboard: no tool") for line in lines)
+    assert any(line.startswith("ok    PDF engine (typst)") for line in lines)

@@ -63,7 +63,8 @@ def _cmd_new(console: Console, args: argparse.Namespace) -> int:
 
 def _copy(console: Console, args: argparse.Namespace, markdown: str) -> None:
     """Put the submission on the clipboard: asked for with --copy, or offered on a terminal."""
-    from escalate.clipboard import ClipboardError, clipboard_command, copy_text
+    from escalate.clipboard import clipboard_command, copy_text
+    from escalate.errors import ClipboardError
 
     wanted = args.copy
     if not wanted and console.is_interactive and not args.yes:

@@ -14,13 +14,9 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
-from escalate.errors import EscalateError
+from escalate.errors import ClipboardError
 
 TIMEOUT = 5.0
-
-
-class ClipboardError(EscalateError):
-    """The text could not be put on the clipboard; the message says why."""
 
 
 def clipboard_command(env: Mapping[str, str], system: str | None = None) -> list[str] | None:

@@ -108,6 +108,12 @@ class CaptureError(EscalateError):
     default_hint = "attach one with --screenshot-file PATH, or skip it with --no-screenshot"
 
 
+class ClipboardError(EscalateError):
+    """The text could not be put on the clipboard; the bundle is written all the same."""
+
+    default_hint = "open submission.md and copy it from there"
+
+
 class RenderError(EscalateError):
     """The PDF could not be rendered; the Markdown and JSON are unaffected."""
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from escalate.clipboard import ClipboardError, clipboard_command, copy_text
+from escalate.clipboard import clipboard_command, copy_text
+from escalate.errors import ClipboardError
 from tests.conftest import require_tool
 from tests.harness import run, write_answers
 from tests.xvfb import xvfb

@@ -32,7 +32,7 @@ def _formats(text: str) -> frozenset[str]:
     return frozenset(f.strip().lower() for f in text.split(",") if f.strip())
 
 
-def _add_format(p: argparse.ArgumentParser) -> None:
+def _add_format(p: argparse._ActionsContainer) -> None:
     p.add_argument(
         "--format",
         type=_formats,
@@ -155,7 +155,7 @@ def _delay(text: str) -> float:
     return value
 
 
-def _add_capture_options(p: argparse.ArgumentParser) -> None:
+def _add_capture_options(p: argparse._ActionsContainer) -> None:
     p.add_argument("--monitor", type=int, metavar="N", help="monitor to capture (1 = primary)")
     p.add_argument(
         "--all", dest="all_monitors", action="store_true", help="capture all monitors as one image"
@@ -179,7 +179,8 @@ def _add_capture_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_new_options(p: argparse.ArgumentParser, include_answers: bool = True) -> None:
+def _add_new_options(parser: argparse.ArgumentParser, include_answers: bool = True) -> None:
+    p = parser.add_argument_group("answers")
     p.add_argument("--template", metavar="NAME", help="template to use (default openai-support)")
     p.add_argument(
         "--template-dir",
@@ -209,7 +210,14 @@ def _add_new_options(p: argparse.ArgumentParser, include_answers: bool = True) -
     p.add_argument(
         "--error-file", type=Path, metavar="FILE", help="read the exact error text from a file"
     )
-    shot = p.add_mutually_exclusive_group()
+    p.add_argument(
+        "--yes",
+        "-y",
+        action="store_true",
+        help="accept the review and defaults: no prompt at all with --answers/--set",
+    )
+    shots = parser.add_argument_group("screenshot")
+    shot = shots.add_mutually_exclusive_group()
     shot.add_argument(
         "--screenshot",
         dest="screenshot",
@@ -226,32 +234,13 @@ def _add_new_options(p: argparse.ArgumentParser, include_answers: bool = True) -
         metavar="PATH",
         help="attach this PNG/JPEG instead of capturing",
     )
-    _add_capture_options(p)
+    _add_capture_options(shots)
+    p = parser.add_argument_group("evidence and privacy")
     p.add_argument(
         "--har",
         type=Path,
         metavar="FILE",
         help="HAR file: sanitised into the bundle, request IDs extracted",
-    )
-    p.add_argument(
-        "--out",
-        type=Path,
-        metavar="DIR",
-        help="write the bundle here (a new folder; default: a bundle folder in the report's "
-        "data folder)",
-    )
-    _add_format(p)
-    p.add_argument("--zip", dest="make_zip", action="store_true", help="also write DIR.zip")
-    p.add_argument(
-        "--copy",
-        action="store_true",
-        help="copy the submission text to the clipboard when done (on a terminal: ask)",
-    )
-    p.add_argument(
-        "--yes",
-        "-y",
-        action="store_true",
-        help="accept the review and defaults: no prompt at all with --answers/--set",
     )
     p.add_argument(
         "--no-status",
@@ -265,6 +254,21 @@ def _add_new_options(p: argparse.ArgumentParser, include_answers: bool = True) -
         dest="redact",
         action="store_false",
         help="keep secrets and other people's data (recorded in the report)",
+    )
+    p = parser.add_argument_group("output")
+    p.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="write the bundle here (a new folder; default: a bundle folder in the report's "
+        "data folder)",
+    )
+    _add_format(p)
+    p.add_argument("--zip", dest="make_zip", action="store_true", help="also write DIR.zip")
+    p.add_argument(
+        "--copy",
+        action="store_true",
+        help="copy the submission text to the clipboard when done (on a terminal: ask)",
     )
 
 

@@ -53,8 +53,10 @@ def copy_text(text: str, env: Mapping[str, str], system: str | None = None) -> s
         raise ClipboardError(
             "no clipboard tool found", "install xclip, xsel or wl-clipboard, or open the file"
         )
-    # clip.exe reads the console code page unless the text says it is UTF-16.
+    # clip.exe reads the console code page unless the text says it is UTF-16; pbcopy reads
+    # the locale's encoding, so it is told that the bytes are UTF-8.
     data = text.encode("utf-16") if system == "Windows" else text.encode("utf-8")
+    run_env = {**env, "LC_CTYPE": "UTF-8"} if system == "Darwin" else dict(env)
     name = Path(argv[0]).name
     try:
         # xclip and wl-copy leave a child behind that serves the clipboard until something
@@ -65,7 +67,7 @@ def copy_text(text: str, env: Mapping[str, str], system: str | None = None) -> s
             input=data,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            env=dict(env),
+            env=run_env,
             timeout=TIMEOUT,
             check=False,
             start_new_session=True,

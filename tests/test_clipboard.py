@@ -86,6 +86,14 @@ def test_each_platform_uses_its_own_tool(
     assert (tmp_path / "clip").read_bytes().decode(encoding) == "Fehler ✓\n"
 
 
+def test_pbcopy_is_told_the_text_is_utf8(tmp_path: Path) -> None:
+    require_tool("sh")
+    _tool(tmp_path / "bin", "pbcopy", 'printf %s "$LC_CTYPE" > "$CLIP_OUT"')
+    env = {"PATH": str(tmp_path / "bin"), "CLIP_OUT": str(tmp_path / "clip"), "LC_CTYPE": "C"}
+    copy_text("x", env, "Darwin")
+    assert (tmp_path / "clip").read_text() == "UTF-8"
+
+
 def test_a_failing_tool_is_one_line(tmp_path: Path) -> None:
     require_tool("sh")
     _tool(tmp_path / "bin", "pbcopy", "exit 3")

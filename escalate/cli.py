@@ -63,11 +63,13 @@ def _cmd_new(console: Console, args: argparse.Namespace) -> int:
 
 def _copy(console: Console, args: argparse.Namespace, markdown: str) -> None:
     """Put the submission on the clipboard: asked for with --copy, or offered on a terminal."""
+    wanted = args.copy
+    if not wanted and (args.yes or not console.is_interactive):
+        return
     from escalate.clipboard import clipboard_command, copy_text
     from escalate.errors import ClipboardError
 
-    wanted = args.copy
-    if not wanted and console.is_interactive and not args.yes:
+    if not wanted:
         if clipboard_command(console.env) is None:
             return  # nothing to offer here; the closing message says where the file is
         try:

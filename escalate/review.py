@@ -30,12 +30,20 @@ def redaction_summary(counts: Mapping[str, int]) -> str:
     return f"Removed before writing: {text} (shown as [PLACEHOLDERS] above)."
 
 
-def _each_text(report: Report, fn: Callable[[str], str]) -> None:
+# A template's answer that is one address and nothing else (a manager's email, say) was
+# typed into a field that asks for it: it is kept. Addresses inside text are scrubbed.
+_JUST_AN_ADDRESS = re.compile(r"[^\s@<>()\[\],;:\"]{1,64}@[A-Za-z0-9.\-]{1,253}\.[A-Za-z]{2,63}")
+
+
+def _each_text(
+    report: Report, fn: Callable[[str], str], answer_fn: Callable[[str], str] | None = None
+) -> None:
     report.error_text = fn(report.error_text)
     report.summary = fn(report.summary)
     report.steps_tried = [fn(s) for s in report.steps_tried]
+    one = answer_fn or fn
     report.extra = {
-        k: fn(v) if isinstance(v, str) else [fn(i) for i in v] if isinstance(v, list) else v
+        k: one(v) if isinstance(v, str) else [one(i) for i in v] if isinstance(v, list) else v
         for k, v in report.extra.items()
     }
 
@@ -48,7 +56,14 @@ def scrub(report: Report, enabled: bool) -> dict[str, str]:
     from escalate.redact import Redactor
 
     r = Redactor(reporter_email=str(report.email))
-    _each_text(report, lambda text: r.redact(text).text)
+
+    def text(value: str) -> str:
+        return r.redact(value).text
+
+    def answer(value: str) -> str:
+        return value if _JUST_AN_ADDRESS.fullmatch(value.strip()) else text(value)
+
+    _each_text(report, text, answer)
     report.redaction = RedactionSummary(enabled=True, counts=dict(r.counts))
     return dict(r.mapping)
 

@@ -381,3 +381,15 @@ def test_the_closing_message_says_what_was_scrubbed(tmp_path: Path) -> None:
     assert "Nothing needed scrubbing." in clean.out
     off = new(tmp_path, "--no-redact", out="off", error_text=error)
     assert "Scrubbing was off (--no-redact)" in off.out
+
+
+def test_an_answer_that_is_one_address_is_kept_addresses_in_text_are_not(
+    tmp_path: Path,
+) -> None:
+    result = new(tmp_path, "--set", "colleague=bob@corp.example",
+                 "--set", "note=ask ann@corp.example first", error_text="carl@corp.example")
+    assert result.code == 0, result.err
+    report = json.loads((tmp_path / "bundle" / "report.json").read_text())
+    assert report["extra"]["colleague"] == "bob@corp.example"
+    assert report["extra"]["note"] == "ask [EMAIL-2] first"
+    assert report["error_text"] == "[EMAIL-1]"

@@ -517,3 +517,32 @@ def test_api_error_requires_request_ids(tmp_path: Path) -> None:
     md = (out / "submission.md").read_text()
     assert "# OpenAI API support request:" in md
     assert "| Endpoint | `POST /v1/responses` |" in md and "`req_abc123def456`" in md
+
+
+def test_the_guide_s_team_example_works_as_written(tmp_path: Path) -> None:
+    """docs/templates.md's acme-helpdesk example, copied out of the guide and used."""
+    import re
+
+    from tests.harness import run, write_answers
+
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "templates.md").read_text()
+    blocks = dict(re.findall(r"`acme-helpdesk/([\w.]+)`:\n\n```\w+\n(.*?)```", guide, re.S))
+    assert set(blocks) == {"template.toml", "submission.md.j2"}
+    folder = tmp_path / "acme-helpdesk"
+    folder.mkdir()
+    for name, text in blocks.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    checked = run("templates", "check", str(folder))
+    assert checked.code == 0, checked.out + checked.err
+    answers = write_answers(tmp_path / "a.toml", scope="all_chats")
+    result = run("new", "--template", "acme-helpdesk", "--template-dir", str(tmp_path),
+                 "--answers", str(answers), "--set", "internal_ticket=IT-20417", "--yes",
+                 "--no-screenshot", "--format", "md", "--out", str(tmp_path / "out"))
+    assert result.code == 0, result.err
+    md = (tmp_path / "out" / "submission.md").read_text()
+    rows = [line.split("|")[1].strip() for line in md.splitlines() if line.startswith("| ")]
+    assert len(rows) == len(set(rows)), f"a table row twice: {rows}"
+    for row in ("Internal ticket", "Which VPN profile were you on?", "Workspace", "Plan"):
+        assert row in rows
+    assert "| Your manager's email | manager@example.org |" in md
+    assert "Ticket `IT-20417`; VPN profile: Office." in md

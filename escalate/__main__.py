@@ -1,7 +1,5 @@
 """Allow ``python -m escalate``."""
 
-import sys
+from escalate.cli import run
 
-from escalate.cli import main
-
-sys.exit(main())
+run()

@@ -47,6 +47,7 @@ from escalate.text import counted
 
 Notify = Callable[[str], None]
 FORMATS = frozenset({"md", "pdf", "json"})
+COMPILED = "templates"  # compiled built-in templates, under the user cache folder
 
 
 @dataclass
@@ -170,12 +171,14 @@ def run_new(console: Console, opts: NewOptions, notify: Notify) -> NewResult:
 
     mapping = review.scrub(report, opts.redact)
     _describe_evidence(report, files, opts)
+    compiled = p.cache / COMPILED
     if prompter is None:
-        markdown = render_markdown(report, template)
+        markdown = render_markdown(report, template, compiled)
     else:
         color = console.is_interactive and "NO_COLOR" not in console.env
         reviewed = review.review(
-            prompter, report, lambda r: render_markdown(r, template), mapping, notify, color
+            prompter, report, lambda r: render_markdown(r, template, compiled), mapping, notify,
+            color,
         )
         if reviewed is None:
             from escalate.errors import Interrupted
@@ -378,11 +381,15 @@ def render_files(
     formats: frozenset[str],
     notify: Notify,
     markdown: str | None = None,
+    compiled: Path | None = None,
 ) -> dict[str, bytes]:
-    """The bundle's files for ``formats``; a PDF failure is a note, never a lost bundle."""
+    """The bundle's files for ``formats``; a PDF failure is a note, never a lost bundle.
+
+    ``compiled`` is the folder for compiled templates, used when ``markdown`` is not given.
+    """
     from escalate.render.markdown import render_markdown
 
-    markdown = render_markdown(report, template) if markdown is None else markdown
+    markdown = render_markdown(report, template, compiled) if markdown is None else markdown
     report_json = report.model_dump_json(indent=2).encode()
     payload: dict[str, bytes] = {}
     if "md" in formats:

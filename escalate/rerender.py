@@ -41,7 +41,7 @@ def rerender(
     """Read ``folder/report.json`` and write a fresh bundle; the source is left untouched."""
     from pydantic import ValidationError
 
-    from escalate.flow import render_files, template_search
+    from escalate.flow import COMPILED, render_files, template_search
     from escalate.model import Report
     from escalate.templates import DEFAULT_TEMPLATE, load_template
 
@@ -66,5 +66,8 @@ def rerender(
         notify(f"{exc.message}; rendering with {DEFAULT_TEMPLATE} instead")
         template = load_template(DEFAULT_TEMPLATE, search)
     files = {n: (folder / n).read_bytes() for n in COPIED if (folder / n).is_file()}
-    payload = render_files(report, template, files, formats, notify)
+    from escalate.store import paths
+
+    compiled = paths(console.env).cache / COMPILED
+    payload = render_files(report, template, files, formats, notify, compiled=compiled)
     return write_bundle(out or _free_sibling(folder), payload)

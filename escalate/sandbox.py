@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from escalate.errors import TemplateError
+from escalate.errors import EscalateError, TemplateError
 from escalate.mdescape import MdSafe
 from escalate.text import shorten
 
@@ -113,6 +113,7 @@ def make_environment(
     finalize: Callable[[Any], Any] | None = None,
     filters: Mapping[str, Callable[..., Any]] | None = None,
     aliases: Mapping[str, Path] | None = None,
+    bytecode_cache: Any = None,
 ) -> Any:
     """Build the hardened environment; ``folders`` are searched for ``{% include %}``.
 
@@ -160,6 +161,7 @@ def make_environment(
         lstrip_blocks=True,
         extensions=[],
         cache_size=0,
+        bytecode_cache=bytecode_cache,
     )
     env.globals.clear()
     env.globals.update(range=_safe_range, dict=_plain_dict)
@@ -234,10 +236,59 @@ class SafeLoader:
         return read_template_file(path), str(path), lambda: False
 
     def load(self, environment: Any, name: str, globals: Any = None) -> Any:
-        """Compile ``name``; Jinja's loader protocol."""
+        """Compile ``name`` (or take it from the bytecode cache); Jinja's loader protocol."""
         source, filename, uptodate = self.get_source(environment, name)
-        code = environment.compile(source, name, filename)
+        cache = environment.bytecode_cache
+        bucket = cache.get_bucket(environment, name, filename, source) if cache else None
+        code = bucket.code if bucket is not None else None
+        if code is None:
+            code = environment.compile(source, name, filename)
+            if bucket is not None:
+                bucket.code = code
+                cache.set_bucket(bucket)
         return environment.template_class.from_code(environment, code, globals or {}, uptodate)
+
+
+def bytecode_cache(folder: Path) -> Any:
+    """A cache of compiled templates in ``folder``, for escalate's own templates only.
+
+    The key holds everything the compiled code depends on besides the source: the Jinja
+    and escalate versions and the environment's compile-time settings. A cache that cannot
+    be read or written is a slower render, never a failed one.
+    """
+    import hashlib
+
+    import jinja2
+    from jinja2.bccache import FileSystemBytecodeCache
+
+    from escalate import __version__
+
+    class Cache(FileSystemBytecodeCache):
+        def get_bucket(self, environment: Any, name: str, filename: Any, source: str) -> Any:
+            flavour = repr((
+                __version__, jinja2.__version__, sorted(environment.intercepted_binops),
+                environment.finalize is not None, environment.trim_blocks,
+                environment.lstrip_blocks, environment.keep_trailing_newline,
+                sorted(environment.filters), type(environment).__mro__[1].__name__,
+            ))
+            key = hashlib.sha256(flavour.encode()).hexdigest()[:16]
+            return super().get_bucket(environment, f"{key}|{name}", filename, source)
+
+        def load_bytecode(self, bucket: Any) -> None:
+            with contextlib.suppress(OSError, ValueError, EOFError):
+                super().load_bytecode(bucket)
+
+        def dump_bytecode(self, bucket: Any) -> None:
+            with contextlib.suppress(OSError):
+                super().dump_bytecode(bucket)
+
+    from escalate.fsio import private_dir
+
+    try:
+        private_dir(folder)
+    except (OSError, EscalateError):  # e.g. a link or a file where the folder should be
+        return None
+    return Cache(str(folder), "%s.jinja")
 
 
 def read_template_file(path: Path) -> str:

@@ -51,5 +51,6 @@ def config_command(console: Console, args: argparse.Namespace) -> Iterator[str]:
         yield f"email:          {email}"
         yield f"data folder:    {p.data}"
         yield f"config folder:  {p.config}"
+        yield f"cache folder:   {p.cache}  (compiled templates only; safe to delete)"
         for d in settings.get("template_dirs", []):
             yield f"template dir:   {d}"

@@ -30,6 +30,7 @@ class Paths:
 
     data: Path
     config: Path
+    cache: Path
 
     @property
     def reports(self) -> Path:
@@ -54,12 +55,13 @@ def paths(env: Mapping[str, str] | None = None) -> Paths:
     home = env.get("ESCALATE_HOME")
     if home:
         root = Path(home).expanduser()
-        return Paths(data=root / "data", config=root / "config")
+        return Paths(data=root / "data", config=root / "config", cache=root / "cache")
     import platformdirs
 
     return Paths(
         data=Path(platformdirs.user_data_dir(APP, appauthor=False)),
         config=Path(platformdirs.user_config_dir(APP, appauthor=False)),
+        cache=Path(platformdirs.user_cache_dir(APP, appauthor=False)),
     )
 
 

@@ -390,7 +390,7 @@ _FILTERS = {
 }
 
 
-def make_template_environment(template: Template) -> Any:
+def make_template_environment(template: Template, bytecode_cache: Any = None) -> Any:
     """The sandboxed environment for ``template``: its chain of folders, our filters."""
     from escalate.sandbox import make_environment
 
@@ -404,24 +404,31 @@ def make_template_environment(template: Template) -> Any:
         finalize=mdescape.escape_inline,
         filters=_FILTERS,
         aliases=aliases,
+        bytecode_cache=bytecode_cache,
     )
 
 
-def render(template: Template, context: Mapping[str, Any], entry: str = ENTRY) -> str:
-    """Render ``entry`` of ``template`` in the sandbox; the result is neutralised Markdown."""
-    from escalate.sandbox import check_context, produce, run_limited
+def render(
+    template: Template, context: Mapping[str, Any], entry: str = ENTRY, cache: Path | None = None
+) -> str:
+    """Render ``entry`` of ``template`` in the sandbox; the result is neutralised Markdown.
+
+    ``cache`` is a folder for compiled templates; only escalate's own templates use it.
+    """
+    from escalate.sandbox import bytecode_cache, check_context, produce, run_limited
 
     check_context(context)
     data = dict(context)
 
-    def job() -> str:  # compiled in the child too: Jinja folds constants while compiling
-        env = make_template_environment(template)
+    def job(compiled: Any = None) -> str:  # compiled in the child: Jinja folds constants
+        env = make_template_environment(template, compiled)
         return produce(env.get_template(entry), data)
 
     if template.built_in:
         # Our own templates are code we ship and test; the child process and the second,
         # parser-based check exist for team templates. Values are escaped all the same.
-        return mdescape.neutralise(job(), verify=False)
+        compiled = bytecode_cache(cache) if cache is not None else None
+        return mdescape.neutralise(job(compiled), verify=False)
     return mdescape.neutralise(run_limited(job))
 
 

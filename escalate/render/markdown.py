@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -88,8 +89,8 @@ def build_context(
     }
 
 
-def render_markdown(report: Report, template: Template) -> str:
-    """The submission Markdown for ``report``."""
+def render_markdown(report: Report, template: Template, cache: Path | None = None) -> str:
+    """The submission Markdown for ``report`` (``cache``: a folder for compiled templates)."""
     steps = [s.label for s in template.manifest.steps]
     context = build_context(report, steps, template.manifest.questions)
-    return render(template, context)
+    return render(template, context, cache=cache)

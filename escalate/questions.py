@@ -234,10 +234,11 @@ def _summary_default(answers: Mapping[str, Any]) -> str | None:
     error = str(answers.get("error_text") or "").strip()
     if not error:
         return None
-    first = error.splitlines()[0].strip()
-    for rid in A.find_request_ids(first):  # the ids have their own field
+    line = error.splitlines()[0].strip()
+    first = line
+    for rid in A.find_request_ids(line):  # the ids have their own field
         first = re.sub(rf"\s*\([^()]*{re.escape(rid)}[^()]*\)", "", first)
-    first = _first_sentence(first, 100)
+    first = _first_sentence(first.strip(), 100) or _first_sentence(line, 100)
     scope = answers.get("scope")
     where = Scope(scope).label.lower() if scope in {s.value for s in Scope} else None
     return first + (f" ({where})" if where else "")
@@ -246,7 +247,7 @@ def _summary_default(answers: Mapping[str, Any]) -> str | None:
 def _first_sentence(line: str, limit: int) -> str:
     """The line's first sentence, or its first words up to ``limit`` characters."""
     end = re.search(r"[.!?](?=\s|$)", line)
-    if end and end.start() < limit:
+    if end and 0 < end.start() < limit:
         return line[: end.start()]
     if len(line) <= limit:
         return line

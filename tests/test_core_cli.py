@@ -136,6 +136,8 @@ def test_given_request_ids_win_over_the_error_text(tmp_path: Path) -> None:
         ("Upload failed (request ID req_9c2e7d4b1a3f5e6d0a1b)", "Upload failed"),
         ("word " * 40, "word " * 19 + "word…"),
         ("Network error", "Network error"),
+        ("! Unexpected token", "! Unexpected token"),
+        ("(request ID req_9c2e7d4b1a3f5e6d0a1b)", "(request ID req_9c2e7d4b1a3f5e6d0a1b)"),
     ],
 )
 def test_summary_default_is_a_sentence_not_a_cut(

@@ -47,6 +47,11 @@ class Console:
         factory = self.prompter_factory or TerminalPrompter
         return factory(self)
 
+    def read_input(self) -> bytes:
+        """All of standard input, as bytes: a real stdin's buffer, or a test's text."""
+        buffer = getattr(self.stdin, "buffer", None)
+        return bytes(buffer.read()) if buffer is not None else self.stdin.read().encode()
+
     def out(self, text: str = "") -> None:
         print(text, file=self.stdout, flush=True)
 

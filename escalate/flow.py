@@ -100,7 +100,9 @@ def gather_answers(console: Console, opts: NewOptions, draft: Draft | None) -> d
         merged.update(A.load_answers_file(opts.answers_file))
     if opts.error_file is not None:
         try:
-            merged["error_text"] = opts.error_file.read_bytes().decode("utf-8", errors="replace")
+            from_stdin = str(opts.error_file) == "-"
+            raw = console.read_input() if from_stdin else opts.error_file.read_bytes()
+            merged["error_text"] = raw.decode("utf-8", errors="replace")
         except OSError as exc:
             raise InvalidAnswer(
                 "error_text", f"cannot read {opts.error_file}: {exc.strerror}"

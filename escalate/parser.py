@@ -208,7 +208,10 @@ def _add_new_options(parser: argparse.ArgumentParser, include_answers: bool = Tr
         help="give one answer (repeatable)",
     )
     p.add_argument(
-        "--error-file", type=Path, metavar="FILE", help="read the exact error text from a file"
+        "--error-file",
+        type=Path,
+        metavar="FILE|-",
+        help="read the exact error text from a file (- for standard input)",
     )
     p.add_argument(
         "--yes",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -67,9 +66,7 @@ def cmd_redact(console: Console, args: argparse.Namespace) -> int:
     from escalate.text import clean_text
 
     if args.file == "-":
-        raw = (
-            sys.stdin.buffer.read() if console.stdin is sys.stdin else console.stdin.read().encode()
-        )
+        raw = console.read_input()
     else:
         try:
             raw = Path(args.file).read_bytes()

@@ -395,3 +395,31 @@ def test_an_answer_that_is_one_address_is_kept_addresses_in_text_are_not(
     assert report["extra"]["colleague"] == "bob@corp.example"
     assert report["extra"]["note"] == "ask [EMAIL-2] first"
     assert report["error_text"] == "[EMAIL-1]"
+
+
+def test_error_text_from_standard_input(tmp_path: Path) -> None:
+    answers = write_answers(tmp_path / "a.toml", error_text=None)
+    piped = "Error in body stream\n  at  fetch (main.js:1)\n"
+    result = run(*NEW, "--answers", str(answers), "--error-file", "-",
+                 "--out", str(tmp_path / "b"), stdin=piped)
+    assert result.code == 0, result.err
+    report = json.loads((tmp_path / "b" / "report.json").read_text())
+    assert report["error_text"] == piped.rstrip("\n")
+
+
+def test_error_text_piped_into_the_program(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    answers = write_answers(tmp_path / "a.toml", error_text=None)
+    env = {"PATH": os.environ.get("PATH", ""), "ESCALATE_HOME": str(tmp_path / "home"),
+           "ESCALATE_OFFLINE": "1", "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    done = subprocess.run(
+        [sys.executable, "-m", "escalate", *NEW, "--answers", str(answers), "--error-file", "-",
+         "--out", str(tmp_path / "b")],
+        input=b"Upload failed \xff\xfe (bytes that are not UTF-8)\n", env=env,
+        capture_output=True, timeout=120, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads((tmp_path / "b" / "report.json").read_text())
+    assert report["error_text"] == "Upload failed \ufffd\ufffd (bytes that are not UTF-8)"

@@ -269,7 +269,7 @@ def bytecode_cache(folder: Path) -> Any:
                 __version__, jinja2.__version__, sorted(environment.intercepted_binops),
                 environment.finalize is not None, environment.trim_blocks,
                 environment.lstrip_blocks, environment.keep_trailing_newline,
-                sorted(environment.filters), type(environment).__mro__[1].__name__,
+                sorted(environment.filters), [c.__name__ for c in type(environment).__mro__],
             ))
             key = hashlib.sha256(flavour.encode()).hexdigest()[:16]
             return super().get_bucket(environment, f"{key}|{name}", filename, source)

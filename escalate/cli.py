@@ -111,8 +111,10 @@ def _repeat_options(console: Console, args: argparse.Namespace, opts: Any) -> An
 
 def _cmd_verify(console: Console, args: argparse.Namespace) -> int:
     from escalate.bundle import verify
+    from escalate.store import bundle_folder
     from escalate.text import counted
 
+    args.folder = bundle_folder(args.folder)  # `verify reports/ID` checks that report's bundle
     result = verify(args.folder)
     for name in result.ok:
         console.out(f"{name}: OK")

@@ -25,16 +25,6 @@ def _free_sibling(folder: Path) -> Path:
         n += 1
 
 
-def _source(folder: Path) -> Path:
-    """A history record (``reports/ID``) stands for its bundle, which has the screenshot."""
-    from escalate.store import StoredReport
-
-    bundle = StoredReport(folder.name, folder, {}).bundle
-    if bundle is not None and bundle != folder and (bundle / "report.json").is_file():
-        return bundle
-    return folder
-
-
 def rerender(
     console: Console, folder: Path, out: Path | None, formats: frozenset[str], notify: Notify
 ) -> Bundle:
@@ -43,9 +33,10 @@ def rerender(
 
     from escalate.flow import COMPILED, render_files, template_search
     from escalate.model import Report
+    from escalate.store import bundle_folder, paths
     from escalate.templates import DEFAULT_TEMPLATE, load_template
 
-    folder = _source(folder)
+    folder = bundle_folder(folder)  # a history record renders its bundle (screenshot too)
     source = folder / "report.json"
     try:
         report = Report.model_validate_json(source.read_bytes())
@@ -66,8 +57,6 @@ def rerender(
         notify(f"{exc.message}; rendering with {DEFAULT_TEMPLATE} instead")
         template = load_template(DEFAULT_TEMPLATE, search)
     files = {n: (folder / n).read_bytes() for n in COPIED if (folder / n).is_file()}
-    from escalate.store import paths
-
     compiled = paths(console.env).cache / COMPILED
     payload = render_files(report, template, files, formats, notify, compiled=compiled)
     return write_bundle(out or _free_sibling(folder), payload)

@@ -161,6 +161,15 @@ class StoredReport:
             return None
 
 
+def bundle_folder(folder: Path) -> Path:
+    """The bundle a folder stands for: a history record (``reports/ID``) means its bundle."""
+    if (folder / "bundle.json").is_file():
+        bundle = StoredReport(folder.name, folder, {}).bundle
+        if bundle is not None and bundle != folder and bundle.is_dir():
+            return bundle
+    return folder
+
+
 class ReportStore:
     """Finished reports under ``data/reports/<id>/``."""
 

@@ -267,6 +267,8 @@ def test_default_out_is_a_bundle_folder_in_the_history_and_list_show(tmp_path: P
     assert all(key not in p.read_text() for p in bundle.iterdir())
     verified = run("verify", str(bundle))
     assert verified.code == 0 and "not in SHA256SUMS" not in verified.out + verified.err
+    by_record = run("verify", str(folder))  # the report's folder stands for its bundle
+    assert by_record.code == 0 and f"bundle {bundle} is intact" in by_record.out
     assert rid in run("list").out
     shown = run("show", rid[:15])
     assert shown.code == 0 and "Code interpreter session expired" in shown.out

@@ -46,7 +46,7 @@ class Case:
     budget_seconds: float | None = None
     budget_mib: float | None = None
     env: dict[str, str] = field(default_factory=dict)
-    runs: int = 10
+    runs: int = 20
     reports_inner: bool = False
 
 

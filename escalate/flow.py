@@ -43,11 +43,10 @@ from escalate.store import (
     paths,
 )
 from escalate.templates import DEFAULT_TEMPLATE, Template, load_template, search_path
-from escalate.text import counted
+from escalate.text import counted, decode_input
 
 Notify = Callable[[str], None]
 FORMATS = frozenset({"md", "pdf", "json"})
-COMPILED = "templates"  # compiled built-in templates, under the user cache folder
 
 
 @dataclass
@@ -102,7 +101,7 @@ def gather_answers(console: Console, opts: NewOptions, draft: Draft | None) -> d
         try:
             from_stdin = str(opts.error_file) == "-"
             raw = console.read_input() if from_stdin else opts.error_file.read_bytes()
-            merged["error_text"] = raw.decode("utf-8", errors="replace")
+            merged["error_text"] = decode_input(raw)
         except OSError as exc:
             raise InvalidAnswer(
                 "error_text", f"cannot read {opts.error_file}: {exc.strerror}"
@@ -173,7 +172,7 @@ def run_new(console: Console, opts: NewOptions, notify: Notify) -> NewResult:
 
     mapping = review.scrub(report, opts.redact)
     _describe_evidence(report, files, opts)
-    compiled = p.cache / COMPILED
+    compiled = p.compiled_templates
     if prompter is None:
         markdown = render_markdown(report, template, compiled)
     else:
@@ -363,7 +362,8 @@ def _write(
     payload = render_files(report, template, files, opts.formats, notify, markdown)
     private_dir(record)
     bundle = write_bundle(out, payload, make_zip=opts.make_zip)
-    atomic_write(record / "report.json", report.model_dump_json(indent=2).encode())
+    report_json = payload.get("report.json") or report.model_dump_json(indent=2).encode()
+    atomic_write(record / "report.json", report_json)
     saved = {k: v for k, v in answers.items() if k != "template"}
     atomic_write(
         record / "answers.toml", A.dump_answers_toml(saved, template.name, template.version)

@@ -35,6 +35,7 @@ from escalate.errors import EscalateError, OutputError
 from escalate.fsio import unreadable
 from escalate.model import FailedRequest
 from escalate.redact import Redactor
+from escalate.text import counted
 
 MASK = "[REDACTED]"
 ERROR_BODY_LIMIT = 64 * 1024
@@ -102,7 +103,7 @@ class HarSummary:
         for kind, n in self.removed.items():
             if n:
                 one, many = _REMOVED_LABELS.get(kind, (kind.replace("_", " "),) * 2)
-                parts.append(f"{n} {one if n == 1 else many}")
+                parts.append(counted(n, one, many))
         return ", ".join(parts) or "nothing"
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
+from escalate.text import counted
 from escalate.textnorm import fold, normalise
 from escalate.textnorm import token_start as _lb
 
@@ -143,7 +144,6 @@ class _Rule:
     def pattern(self) -> re.Pattern[str]:
         # Compiled on first use: a rule whose needle never shows up costs nothing.
         return re.compile(self.source)
-
 
 
 _VALUE = r"[\"']?[ \t]{0,5}+(?P<sep>[=:])[ \t]{0,5}+[\"']?(?P<v>[^\s&;,\"'<>]++)"
@@ -446,7 +446,7 @@ def count_label(category: str, n: int) -> str:
     """``"2 API keys"``: a count with the category's name for people."""
     plain = category.replace("_", " ")
     _stem, one, many = _CATEGORIES.get(category, ("", plain, plain + "s"))
-    return f"{n} {one if n == 1 else many}"
+    return counted(n, one, many)
 
 
 def counts_text(counts: dict[str, int]) -> str:

@@ -31,7 +31,7 @@ def rerender(
     """Read ``folder/report.json`` and write a fresh bundle; the source is left untouched."""
     from pydantic import ValidationError
 
-    from escalate.flow import COMPILED, render_files, template_search
+    from escalate.flow import render_files, template_search
     from escalate.model import Report
     from escalate.store import bundle_folder, paths
     from escalate.templates import DEFAULT_TEMPLATE, load_template
@@ -57,6 +57,6 @@ def rerender(
         notify(f"{exc.message}; rendering with {DEFAULT_TEMPLATE} instead")
         template = load_template(DEFAULT_TEMPLATE, search)
     files = {n: (folder / n).read_bytes() for n in COPIED if (folder / n).is_file()}
-    compiled = paths(console.env).cache / COMPILED
+    compiled = paths(console.env).compiled_templates
     payload = render_files(report, template, files, formats, notify, compiled=compiled)
     return write_bundle(out or _free_sibling(folder), payload)

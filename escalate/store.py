@@ -41,6 +41,11 @@ class Paths:
         return self.data / "drafts"
 
     @property
+    def compiled_templates(self) -> Path:
+        """Compiled built-in templates (no personal data; safe to delete)."""
+        return self.cache / "templates"
+
+    @property
     def user_templates(self) -> Path:
         return self.config / "templates"
 
@@ -163,10 +168,9 @@ class StoredReport:
 
 def bundle_folder(folder: Path) -> Path:
     """The bundle a folder stands for: a history record (``reports/ID``) means its bundle."""
-    if (folder / "bundle.json").is_file():
-        bundle = StoredReport(folder.name, folder, {}).bundle
-        if bundle is not None and bundle != folder and bundle.is_dir():
-            return bundle
+    bundle = StoredReport(folder.name, folder, {}).bundle
+    if bundle is not None and bundle != folder and bundle.is_dir():
+        return bundle
     return folder
 
 

@@ -63,7 +63,7 @@ def add_parsers(sub: Any) -> None:
 
 def cmd_redact(console: Console, args: argparse.Namespace) -> int:
     from escalate.redact import Redactor
-    from escalate.text import clean_text
+    from escalate.text import clean_text, decode_input
 
     if args.file == "-":
         raw = console.read_input()
@@ -75,7 +75,7 @@ def cmd_redact(console: Console, args: argparse.Namespace) -> int:
                 f"cannot read {args.file}: {exc.strerror}", "give a text file"
             ) from None
     r = Redactor(reporter_email=args.email)
-    console.stdout.write(r.redact(clean_text(raw.decode("utf-8", errors="replace"))).text)
+    console.stdout.write(r.redact(clean_text(decode_input(raw))).text)
     console.err(r.summary())
     return ExitCode.OK
 

@@ -1,5 +1,5 @@
 """Allow ``python -m escalate``."""
 
-from escalate.cli import run
+from escalate.cli.main import run
 
 run()

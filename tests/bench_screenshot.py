@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.trace:
         tracemalloc.start()
 
-    from escalate.screenshot import capture
+    from escalate.capture.screenshot import capture
 
     shot = capture(monitor=args.monitor, timeout=10)
     fd, name = tempfile.mkstemp(suffix="." + shot.extension)

@@ -2,7 +2,7 @@
 
 ``sample_har()`` is a small export with planted secrets and known failures;
 ``write_big_har()`` streams a large one to disk without holding it in memory;
-``bench_sanitize()`` times :func:`escalate.har.sanitize_har` on a generated file.
+``bench_sanitize()`` times :func:`escalate.privacy.har.sanitize_har` on a generated file.
 """
 
 from __future__ import annotations
@@ -227,8 +227,8 @@ def write_big_har(path: Path, size_mb: int, body_kb: int = 48, seed: int = 7) ->
 
 def bench_sanitize(size_mb: int, body_kb: int = 48) -> float:
     """Seconds :func:`sanitize_har` takes on a generated HAR of ``size_mb`` MB."""
-    from escalate.har import sanitize_har
-    from escalate.redact import Redactor
+    from escalate.privacy.har import sanitize_har
+    from escalate.privacy.redact import Redactor
 
     with tempfile.TemporaryDirectory(prefix="escalate-bench-") as tmp:
         src = Path(tmp) / "big.har"

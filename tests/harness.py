@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from escalate.cli import main
-from escalate.console import Console
+from escalate.cli.console import Console
+from escalate.cli.main import main
 
 FROZEN_NOW = datetime(2026, 11, 20, 3, 47, tzinfo=UTC)
 
@@ -66,7 +66,7 @@ def run(
 
 def write_answers(path: Path, **overrides: Any) -> Path:
     """An answers TOML file with the standard answers, some overridden or removed (None)."""
-    from escalate.answers import _toml_value
+    from escalate.pipeline.answers import _toml_value
 
     answers = {**ANSWERS, **overrides}
     lines = [f"{k} = {_toml_value(v)}" for k, v in answers.items() if v is not None]

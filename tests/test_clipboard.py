@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from escalate.clipboard import clipboard_command, copy_text
+from escalate.capture.clipboard import clipboard_command, copy_text
 from escalate.errors import ClipboardError
 from tests.conftest import require_tool
 from tests.harness import run, write_answers

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from escalate.bundle import verify
-from escalate.fsio import fresh_dir
+from escalate.render.bundle import verify
+from escalate.storage.atomic import fresh_dir
 from tests.harness import write_answers
 
 ENTER, CTRL_U = "\r", "\x15"

@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 from conftest import require_tool
 
-from escalate import browsers, environment
-from escalate.browsers import (
+from escalate.facts import browsers, environment
+from escalate.facts.browsers import (
     DESKTOP_APP,
     browser_from_id,
     default_from_mimeapps,
     firefox_ini_version,
     parse_browser,
 )
-from escalate.environment import (
+from escalate.facts.environment import (
     collect,
     detect_locale,
     detect_os,
@@ -31,8 +31,8 @@ from escalate.environment import (
     utc_offset,
     vpn_interfaces,
 )
+from escalate.facts.probes import PROBE_TIMEOUT, run_version
 from escalate.model import Browser, Environment
-from escalate.probes import PROBE_TIMEOUT, run_version
 
 DEBIAN = """PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
 NAME="Debian GNU/Linux"

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from escalate.errors import EscalateError, OutputError
-from escalate.har import MASK, HarError, HarSummary, sanitize_har
-from escalate.redact import Redactor
+from escalate.privacy.har import MASK, HarError, HarSummary, sanitize_har
+from escalate.privacy.redact import Redactor
 from tests.har_factory import REPORTER, entry, header, sample_har, wrap, write_big_har
 
 

@@ -12,7 +12,7 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
-from escalate import identity
+from escalate.facts import identity
 from tests.harness import run, write_answers
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from escalate.mdescape import _is_inert, code, codeblock, escape_inline, neutralise
+from escalate.render.escape import _is_inert, code, codeblock, escape_inline, neutralise
 
 
 def test_inline_escaping_keeps_structure() -> None:

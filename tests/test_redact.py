@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from escalate.redact import RedactedText, Redaction, Redactor, redact_text
+from escalate.privacy.redact import RedactedText, Redaction, Redactor, redact_text
 
 HERE = Path(__file__).parent
 SHARED = Path(__file__).parents[2] / "shared" / "fixtures" / "redaction_cases.json"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from escalate.errors import TemplateError
-from escalate.sandbox import (
+from escalate.templating.sandbox import (
     MAX_TEMPLATE_BYTES,
     SafeLoader,
     check_context,
@@ -19,7 +19,7 @@ from escalate.sandbox import (
     produce,
     run_limited,
 )
-from escalate.templates import evaluate_condition, render_string
+from escalate.templating.templates import evaluate_condition, render_string
 
 BOMBS = {
     "nested loops": "{% for i in range(10000) %}{% for j in range(10000) %}{{ i }}{% endfor %}"

@@ -17,9 +17,8 @@ from conftest import require_tool
 from PIL import ExifTags, Image, PngImagePlugin, features
 from xvfb import XServer, message_window, xvfb
 
-from escalate.errors import CaptureError
-from escalate.imaging import LIMIT, check_not_blank, encode
-from escalate.screenshot import (
+from escalate.capture.imaging import LIMIT, check_not_blank, encode
+from escalate.capture.screenshot import (
     MonitorInfo,
     Region,
     Shot,
@@ -28,6 +27,7 @@ from escalate.screenshot import (
     load_image_file,
     preflight,
 )
+from escalate.errors import CaptureError
 
 ERROR_TEXT = "Code interpreter session expired"
 LINUX = sys.platform.startswith("linux")

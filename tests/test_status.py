@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from escalate.status import MAX_BYTES, fetch_status
+from escalate.facts.status import MAX_BYTES, fetch_status
 
 SUMMARY = {
     "page": {"id": "abc", "name": "OpenAI", "url": "https://status.openai.com"},

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from escalate.cli.commands.templates import sample_report
 from escalate.errors import TemplateError
-from escalate.mdescape import _is_inert
+from escalate.render.escape import _is_inert
 from escalate.render.markdown import build_context
-from escalate.template_commands import sample_report
-from escalate.templates import load_template, render, search_path
+from escalate.templating.templates import load_template, render, search_path
 
 CORPUS_FILE = Path("/work/shared/fixtures/template_attacks.json")
 SECRET = "SECRET-FILE-CANARY-5d1e"

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from escalate.cli.commands.templates import check_template, sample_report
 from escalate.errors import TemplateError
-from escalate.questions import core_questions
+from escalate.pipeline.questions import core_questions
 from escalate.render.markdown import build_context
-from escalate.store import ReportStore, load_settings, paths
-from escalate.template_commands import check_template, sample_report
-from escalate.templates import (
+from escalate.storage.history import ReportStore
+from escalate.storage.paths import load_settings, paths
+from escalate.templating.templates import (
     Manifest,
     TemplateQuestion,
     builtin_root,

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from escalate.mdescape import MdSafe
 from escalate.model import Report, Scope
-from escalate.questions import Question
-from escalate.templates import Template, render
+from escalate.pipeline.questions import Question
+from escalate.render.escape import MdSafe
+from escalate.templating.templates import Template, render
 
 
 def _fmt(dt: datetime, zone: str) -> str:

@@ -1,0 +1,1 @@
+"""Screenshots, image handling and the clipboard."""

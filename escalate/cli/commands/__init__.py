@@ -1,0 +1,1 @@
+"""One module per command group; each exposes handlers that take a Console and parsed arguments."""

@@ -1,0 +1,94 @@
+"""``escalate new`` and ``escalate repeat``: run the pipeline, show the bundle, copy the text."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from escalate.background import Job
+from escalate.capture.clipboard import clipboard_command, copy_text
+from escalate.cli.console import Console
+from escalate.cli.views import describe_bundle
+from escalate.errors import ClipboardError, ExitCode, NotFoundError
+from escalate.facts.environment import collect
+from escalate.model import Environment
+from escalate.storage.history import ReportStore
+from escalate.storage.paths import paths
+
+
+def cmd_new(console: Console, args: argparse.Namespace) -> int:
+    # Browser probes run programs; they start first so that they overlap the import of the
+    # pipeline (pydantic alone is about 100 ms cold, measured in `nox -s bench`).
+    environment = Job.start(_collect_environment, "environment")
+    from escalate.pipeline.run import NewOptions, run_new
+
+    opts = NewOptions(
+        template=args.template,
+        template_dirs=args.template_dir,
+        answers_file=getattr(args, "answers", None),
+        sets=dict(args.sets),
+        error_file=args.error_file,
+        screenshot=args.screenshot if args.screenshot_file is None else None,
+        screenshot_file=args.screenshot_file,
+        monitor=args.monitor,
+        all_monitors=args.all_monitors,
+        region=args.region,
+        delay=args.delay,
+        redact_boxes=args.redact_boxes,
+        har=args.har,
+        out=args.out,
+        formats=args.format,
+        make_zip=args.make_zip,
+        yes=args.yes,
+        resume=getattr(args, "resume", False),
+        status=args.status,
+        redact=args.redact,
+        environment_job=environment,
+    )
+    if args.command == "repeat":
+        opts = _repeat_options(console, args, opts)
+    result = run_new(console, opts, notify=console.err)
+    console.out(describe_bundle(result.bundle, result.report))
+    _copy(console, args, result.markdown)
+    return ExitCode.OK
+
+
+def _copy(console: Console, args: argparse.Namespace, markdown: str) -> None:
+    """Put the submission on the clipboard: asked for with --copy, or offered on a terminal."""
+    wanted = args.copy
+    if not wanted and (args.yes or not console.is_interactive):
+        return
+    if not wanted:
+        if clipboard_command(console.env) is None:
+            return  # nothing to offer here; the closing message says where the file is
+        try:
+            wanted = console.prompter().confirm("Copy the submission text to the clipboard?")
+        except (KeyboardInterrupt, EOFError):  # the bundle is written; this is only a "no"
+            return
+    if not wanted:
+        return
+    try:
+        tool = copy_text(markdown, console.env)
+    except ClipboardError as exc:
+        hint = f" — {exc.hint}" if exc.hint else ""
+        console.err(f"not copied to the clipboard: {exc.message}{hint}")
+        return
+    console.out(f"Copied to the clipboard ({tool}): paste it into the support chat.")
+
+
+def _collect_environment() -> Environment:
+    return collect()
+
+
+def _repeat_options(console: Console, args: argparse.Namespace, opts: Any) -> Any:
+    record = ReportStore(paths(console.env)).get(args.ref)
+    answers_file = record.folder / "answers.toml"
+    if not answers_file.is_file():
+        raise NotFoundError(f"report {record.id} has no saved answers to repeat")
+    opts.answers_file = answers_file
+    # A repeat is a new event: fresh time, fresh screenshot; everything else is kept.
+    opts.sets = {"occurred_at": "now", **opts.sets}
+    return opts
+
+
+HANDLERS = {"new": cmd_new, "repeat": cmd_new}

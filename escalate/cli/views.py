@@ -1,0 +1,99 @@
+"""Text views of reports and bundles for the terminal (``new``, ``list``, ``show``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from escalate.model import Report
+from escalate.render.bundle import Bundle
+from escalate.storage.history import StoredReport
+
+
+def _size(n: int) -> str:
+    return (
+        f"{n} B" if n < 1024 else f"{n / 1024:.1f} KB" if n < 1024**2 else f"{n / 1024**2:.1f} MB"
+    )
+
+
+def describe_files(bundle: Bundle) -> str:
+    """One line per file written, with its size."""
+    lines = [f"  {n:<16} {_size((bundle.folder / n).stat().st_size):>9}" for n in bundle.files]
+    if bundle.zip_path is not None:
+        lines.append(f"  zip: {bundle.zip_path}")
+    return "\n".join([f"Written to {bundle.folder}/", *lines])
+
+
+def describe_bundle(bundle: Bundle, report: Report) -> str:
+    """What was written, and what to do with it."""
+    lines = [f"Report {report.id}. " + describe_files(bundle)]
+    if report.screenshot_problem:
+        lines.append(f"  (no screenshot: {report.screenshot_problem})")
+    lines.append(_scrubbed(report))
+    lines += [
+        "",
+        "Nothing has been sent. To file it: open a chat with OpenAI support (help.openai.com),",
+        "paste submission.md and attach the files above. Check them with "
+        f"`escalate verify {bundle.folder}`.",
+    ]
+    return "\n".join(lines)
+
+
+def _scrubbed(report: Report) -> str:
+    redaction = report.redaction
+    if not redaction.enabled:
+        return "Scrubbing was off (--no-redact): read the files before you attach them."
+    from escalate.privacy.redact import counts_text
+
+    text = counts_text(redaction.counts)
+    kept = f"; {len(redaction.undone)} put back at your request" if redaction.undone else ""
+    if not text:
+        return f"Nothing needed scrubbing{kept}."
+    return f"Replaced by placeholders: {text}{kept}. The originals stay on this machine."
+
+
+def _row(record: StoredReport) -> dict[str, Any]:
+    data = record.data
+    occurred = data.get("occurred_at") or {}
+    bundle = record.bundle
+    return {
+        "id": record.id,
+        "created_at": data.get("created_at"),
+        "occurred_at_utc": occurred.get("utc"),
+        "template": (data.get("template") or {}).get("name"),
+        "summary": data.get("summary"),
+        "scope": data.get("scope"),
+        "folder": str(record.folder),
+        "bundle": str(bundle) if bundle else None,
+    }
+
+
+def list_json(records: Sequence[StoredReport]) -> str:
+    """``escalate list --json``: one object per report, newest first."""
+    return json.dumps([_row(r) for r in records], indent=2, ensure_ascii=False)
+
+
+def list_lines(records: Sequence[StoredReport]) -> list[str]:
+    """``escalate list``: one line per report."""
+    lines = []
+    for r in records:
+        row = _row(r)
+        summary = str(row["summary"] or "")
+        if len(summary) > 60:
+            summary = summary[:59] + "…"
+        lines.append(f"{row['id']}  {row['template'] or '?':<22} {summary}")
+    return lines
+
+
+def show_text(record: StoredReport, as_json: bool = False) -> str:
+    """``escalate show``: the stored submission, or report.json."""
+    if as_json:
+        return json.dumps(record.data, indent=2, ensure_ascii=False)
+    bundle = record.bundle or record.folder
+    md = bundle / "submission.md"
+    header = f"Report {record.id} · bundle {bundle}"
+    try:
+        return header + "\n\n" + md.read_text(encoding="utf-8")
+    except OSError:
+        return header + "\n\n" + json.dumps(record.data, indent=2, ensure_ascii=False)

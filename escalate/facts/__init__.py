@@ -1,0 +1,1 @@
+"""What escalate finds out itself: environment, browsers, status page, identity, triage."""

@@ -1,0 +1,1 @@
+"""The ``escalate new`` run, in order: evidence, questions, capture, scrubbing, review, assembly."""

@@ -1,0 +1,1 @@
+"""Scrubbing: text redaction, normalisation before matching, HAR sanitising."""

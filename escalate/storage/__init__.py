@@ -1,0 +1,1 @@
+"""Where files live: paths, drafts, history, settings and private atomic writes."""

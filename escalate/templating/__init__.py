@@ -1,0 +1,1 @@
+"""Template manifests, discovery (folders, git), the hardened Jinja sandbox and template checks."""

@@ -1,6 +1,6 @@
 """The error tree: every failure a user can cause has a class, an exit code and a hint.
 
-The core raises these; only ``cli.py`` turns them into a message and an exit code.
+The core raises these; only ``escalate.cli.main`` turns them into a message and an exit code.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ class ExitCode(IntEnum):
     OK = 0
     USER_ERROR = 1
     USAGE = 2
+    INTERNAL = 3
     INTERRUPTED = 130
 
     @property
@@ -26,6 +27,8 @@ _MEANINGS = {
     ExitCode.OK: "success",
     ExitCode.USER_ERROR: "bad input or a failed step: one line saying what, one saying the fix",
     ExitCode.USAGE: "the command line itself is wrong (unknown option, missing argument)",
+    ExitCode.INTERNAL: "a bug in escalate: the traceback is saved to a private log file, named "
+    "in the message",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C or end of input); the draft is kept",
 }
 
@@ -125,3 +128,8 @@ class Interrupted(EscalateError):
 
     exit_code = ExitCode.INTERRUPTED
     default_hint = "resume with `escalate new --resume`"
+
+
+def exit_code_summary() -> str:
+    """One line for ``--help``: every exit code and its short name, from the enum."""
+    return ", ".join(f"{c.value} {c.name.lower().replace('_', ' ')}" for c in ExitCode)

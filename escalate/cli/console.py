@@ -32,12 +32,23 @@ class Console:
     clock: Callable[[], datetime] = _utcnow
     interactive: bool | None = None
     prompter_factory: Callable[[Console], Prompter] | None = None
+    quiet: bool = False
+    color: str = "auto"
 
     @property
     def is_interactive(self) -> bool:
         if self.interactive is not None:
             return self.interactive
         return _isatty(self.stdin) and _isatty(self.stdout)
+
+    @property
+    def use_color(self) -> bool:
+        """Colour only when asked for, or on a terminal without ``NO_COLOR`` (no-color.org)."""
+        if self.color == "always":
+            return True
+        if self.color == "never" or self.env.get("NO_COLOR", "") != "":
+            return False
+        return _isatty(self.stdout)
 
     @property
     def offline(self) -> bool:
@@ -53,10 +64,24 @@ class Console:
         return bytes(buffer.read()) if buffer is not None else self.stdin.read().encode()
 
     def out(self, text: str = "") -> None:
-        print(text, file=self.stdout, flush=True)
+        """A message for the person on stdout; ``--quiet`` drops it."""
+        if not self.quiet:
+            print(text, file=self.stdout, flush=True)
 
     def err(self, text: str) -> None:
-        print(text, file=self.stderr, flush=True)
+        """A note or warning on stderr; ``--quiet`` drops it (errors go through the boundary)."""
+        if not self.quiet:
+            print(text, file=self.stderr, flush=True)
+
+    def data(self, text: str) -> None:
+        """What the command was asked to print (a JSON document, a script); always printed."""
+        print(text, file=self.stdout, flush=True)
+
+    def json(self, document: Any) -> None:
+        """Print ``document`` as the command's one JSON document."""
+        from escalate.cli.jsonout import dumps
+
+        self.data(dumps(document))
 
 
 def _isatty(stream: Any) -> bool:

@@ -11,10 +11,13 @@ import contextlib
 import importlib
 import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
+from escalate.cli.crash import save_traceback
 from escalate.errors import EscalateError, ExitCode
+from escalate.storage.failures import write_failure
 
 if TYPE_CHECKING:
     from escalate.cli.console import Console
@@ -42,6 +45,7 @@ COMMANDS: dict[str, str] = {
     "check-file": "tools",
     "triage": "tools",
     "status": "tools",
+    "completion": "completion",
 }
 
 
@@ -63,39 +67,69 @@ def main(argv: Sequence[str] | None = None, console: Console | None = None) -> i
         from escalate.cli.parser import build_parser
 
         parser = build_parser()
+        out = console.stdout if console is not None else sys.stdout
         try:
-            args = parser.parse_args(argv)
+            with contextlib.redirect_stdout(out):  # argparse writes --help to sys.stdout
+                args = parser.parse_args(argv)
         except SystemExit as exc:  # --help and --version
             return int(exc.code or 0)
-        if args.command is None:
-            parser.print_help(console.stdout if console is not None else sys.stdout)
-            return ExitCode.USAGE
         if console is None:
             from escalate.cli.console import Console
 
             console = Console()
+        console.quiet = args.quiet
+        console.color = args.color
+        if args.command is None:
+            parser.print_help(console.stdout)
+            return ExitCode.USAGE
         return _handler(args.command)(console, args)
-    except EscalateError as exc:
-        if debug:
-            import traceback
+    except BaseException as exc:
+        if debug and not isinstance(exc, EscalateError | KeyboardInterrupt | EOFError):
+            raise
+        return _failed(exc, argv, console, err, debug)
 
-            traceback.print_exc(file=err)
-        print(f"escalate: error: {exc.message}", file=err)
-        if exc.hint:
-            print(f"  hint: {exc.hint}", file=err)
-        return int(exc.exit_code)
-    except BrokenPipeError:  # the reader (``| head``) stopped early: not our failure
+
+def _failed(
+    exc: BaseException, argv: list[str], console: Console | None, err: TextIO, debug: bool
+) -> int:
+    """The one error boundary: a message, a hint, and the exit code for ``exc``."""
+    if isinstance(exc, BrokenPipeError):  # the reader (``| head``) stopped early: not our failure
         return int(ExitCode.OK)
-    except (KeyboardInterrupt, EOFError):
+    if isinstance(exc, KeyboardInterrupt | EOFError):
         print("\nescalate: interrupted; your answers are kept in the draft", file=err)
         print("  hint: resume with `escalate new --resume`", file=err)
         return int(ExitCode.INTERRUPTED)
-    except Exception as exc:
+    if isinstance(exc, SystemExit):
+        raise exc
+    known = _fixable(exc)
+    if known is not None:
         if debug:
-            raise
-        print(f"escalate: internal error: {type(exc).__name__}: {exc}", file=err)
-        print("  hint: run again with --debug and report the traceback", file=err)
-        return int(ExitCode.USER_ERROR)
+            traceback.print_exception(exc, file=err)
+        print(f"escalate: error: {known.message}", file=err)
+        if known.hint:
+            print(f"  hint: {known.hint}", file=err)
+        return int(known.exit_code)
+    if not isinstance(exc, Exception):
+        raise exc
+    env = console.env if console is not None else os.environ
+    log = save_traceback(exc, argv, env)
+    print(f"escalate: internal error: {type(exc).__name__}: {exc}", file=err)
+    where = f"the traceback is saved in {log}" if log else "run again with --debug to see it"
+    print(f"  hint: this is a bug in escalate; {where}; please report it", file=err)
+    return int(ExitCode.INTERNAL)
+
+
+def _fixable(exc: BaseException) -> EscalateError | None:
+    """The EscalateError for ``exc`` when the person can fix its cause, else None."""
+    if isinstance(exc, EscalateError):
+        return exc
+    if isinstance(exc, OSError):
+        return write_failure(exc)
+    if isinstance(exc, RecursionError):
+        return EscalateError(
+            "the input is nested too deeply to read", "give a file with fewer nested levels"
+        )
+    return None
 
 
 def run() -> None:

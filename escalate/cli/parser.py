@@ -11,14 +11,21 @@ from pathlib import Path
 from typing import Any
 
 from escalate import __version__
-from escalate.errors import UsageError
+from escalate.cli.jsonout import add_json
+from escalate.errors import UsageError, exit_code_summary
 
+PROG = "escalate"
 FORMATS_DEFAULT = frozenset({"md", "pdf", "json"})
+COLOR_CHOICES = ("auto", "always", "never")
 
 
 class Parser(argparse.ArgumentParser):
+    """argparse, with usage errors raised to the one error boundary instead of exiting."""
+
     def error(self, message: str) -> Any:  # argparse would print and sys.exit(2)
-        raise UsageError(f"{self.prog}: {message}")
+        # The boundary prints "escalate: error: ..."; a subcommand adds only its own name.
+        command = self.prog.removeprefix(PROG).strip()
+        raise UsageError(f"{command}: {message}" if command else message)
 
 
 def _key_value(text: str) -> tuple[str, str]:
@@ -45,14 +52,22 @@ def _add_format(p: argparse._ActionsContainer) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line; the CLI reference in docs/ mirrors this."""
     parser = Parser(
-        prog="escalate",
+        prog=PROG,
         description="Turn a ChatGPT failure into a complete, private, paste-ready support "
         "submission.",
-        epilog="Exit codes: 0 ok, 1 bad input or failed step, 2 usage, 130 interrupted "
-        "(draft kept). Docs: docs/user-guide.md",
+        epilog=f"Exit codes: {exit_code_summary()}. Docs: docs/user-guide.md, man escalate",
     )
     parser.add_argument("--version", action="version", version=f"escalate {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="print errors only (and what --json asks for)"
+    )
+    parser.add_argument(
+        "--color",
+        choices=COLOR_CHOICES,
+        default="auto",
+        help="colour on a terminal (auto, the default, honours NO_COLOR)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
     new = sub.add_parser("new", help="guide through a new support report and write the bundle")
@@ -64,13 +79,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     verify = sub.add_parser("verify", help="re-check a bundle against its SHA256SUMS")
     verify.add_argument("folder", type=Path, metavar="DIR")
+    add_json(verify, "each file's verdict")
 
     lst = sub.add_parser("list", help="list finished reports, newest first")
-    lst.add_argument("--json", action="store_true", help="machine-readable output")
+    add_json(lst, "the reports")
 
     show = sub.add_parser("show", help="show one finished report")
     show.add_argument("ref", metavar="ID", help="report id, a unique prefix, or last")
-    show.add_argument("--json", action="store_true", help="print report.json")
+    add_json(show, "report.json")
 
     render = sub.add_parser("render", help="render an existing report again (new folder)")
     render.add_argument("folder", type=Path, metavar="REPORT_DIR")
@@ -93,13 +109,15 @@ def build_parser() -> argparse.ArgumentParser:
     cfg_unset.add_argument("key", choices=["email"])
     add_dir = cfg_sub.add_parser("add-template-dir", help="add a team template folder")
     add_dir.add_argument("path", type=Path)
-    cfg_sub.add_parser("show", help="show settings and where files live")
+    add_json(cfg_sub.add_parser("show", help="show settings and where files live"), "settings")
 
     tpl = sub.add_parser("templates", help="list, show, create and check templates")
     tpl_sub = tpl.add_subparsers(dest="templates_command", metavar="ACTION", parser_class=Parser)
-    tpl_sub.add_parser("list", help="every template and where it comes from")
+    tpl_list = tpl_sub.add_parser("list", help="every template and where it comes from")
+    add_json(tpl_list, "the templates")
     tpl_show = tpl_sub.add_parser("show", help="a template's manifest and questions")
     tpl_show.add_argument("name")
+    add_json(tpl_show, "the template")
     tpl_new = tpl_sub.add_parser("new", help="create a template that extends another")
     tpl_new.add_argument("name")
     tpl_new.add_argument("--extends", default="openai-support", metavar="NAME")
@@ -111,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tpl_check = tpl_sub.add_parser("check", help="lint a template folder; problems as file:line")
     tpl_check.add_argument("path", type=Path)
+    add_json(tpl_check, "the problems")
     tpl_add = tpl_sub.add_parser("add", help="add a team template repository (git+URL) or folder")
     tpl_add.add_argument("source", metavar="git+URL|DIR")
     tpl_sub.add_parser("update", help="pull every team template repository")
@@ -128,11 +147,29 @@ def build_parser() -> argparse.ArgumentParser:
     shot.add_argument("--out", type=Path, metavar="FILE", help="write the capture here (new file)")
     _add_capture_options(shot)
 
-    sub.add_parser("doctor", help="check what works on this machine (display, keyring, PDF)")
+    doctor = sub.add_parser(
+        "doctor", help="check what works on this machine (data folder, display, keyring, PDF)"
+    )
+    add_json(doctor, "the checks")
     from escalate.cli.commands.tools import add_parsers
 
     add_parsers(sub)
+    comp = sub.add_parser("completion", help="print a shell completion script")
+    comp.add_argument("shell", choices=["bash", "zsh", "fish"])
+    _describe(parser)
     return parser
+
+
+def _describe(parser: argparse.ArgumentParser) -> None:
+    """Give every subcommand's ``--help`` its one-line summary as a description."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {a.dest: a.help for a in action._choices_actions}
+            for name, sub in action.choices.items():
+                if sub.description is None and helps.get(name):
+                    text = str(helps[name])
+                    sub.description = text[:1].upper() + text[1:] + "."
+                _describe(sub)
 
 
 def _region(text: str) -> str:
@@ -273,6 +310,7 @@ def _add_new_options(parser: argparse.ArgumentParser, include_answers: bool = Tr
         action="store_true",
         help="copy the submission text to the clipboard when done (on a terminal: ask)",
     )
+    add_json(p, "the bundle (folder, files with sizes and sha256, redaction counts)")
 
 
 # --- command handlers ---------------------------------------------------------------------

@@ -25,6 +25,24 @@ def describe_files(bundle: Bundle) -> str:
     return "\n".join([f"Written to {bundle.folder}/", *lines])
 
 
+def bundle_json(bundle: Bundle, report: Report) -> dict[str, Any]:
+    """``new --json``: the bundle folder, each file with size and sha256, what was scrubbed."""
+    from escalate.render.bundle import sha256
+
+    files = []
+    for name in bundle.files:
+        data = (bundle.folder / name).read_bytes()
+        files.append({"name": name, "size": len(data), "sha256": sha256(data)})
+    return {
+        "id": report.id,
+        "folder": str(bundle.folder),
+        "files": files,
+        "zip": str(bundle.zip_path) if bundle.zip_path is not None else None,
+        "redaction": report.redaction.model_dump(mode="json"),
+        "screenshot_problem": report.screenshot_problem,
+    }
+
+
 def describe_bundle(bundle: Bundle, report: Report) -> str:
     """What was written, and what to do with it."""
     lines = [f"Report {report.id}. " + describe_files(bundle)]

@@ -170,7 +170,7 @@ def run_new(console: Console, opts: NewOptions, notify: Notify) -> NewResult:
     if prompter is None:
         markdown = render_markdown(report, template, compiled)
     else:
-        color = console.is_interactive and "NO_COLOR" not in console.env
+        color = console.is_interactive and console.use_color
         reviewed = review.review(
             prompter, report, lambda r: render_markdown(r, template, compiled), mapping, notify,
             color,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from escalate.errors import ExitCode, UsageError
 from escalate.storage.paths import load_settings, paths, save_settings
@@ -39,24 +39,40 @@ def config_command(console: Console, args: argparse.Namespace) -> Iterator[str]:
         save_settings(p, settings)
         yield f"team templates folder added: {folder}"
     else:
-        from escalate.facts.identity import get_email
-
-        lookup = get_email()
-        email = lookup.email or (
-            f"(not stored: {lookup.problem.message})"
-            if lookup.problem
+        shown = settings_view(console)
+        email = shown["email"] or (
+            f"(not stored: {shown['email_problem']})"
+            if shown["email_problem"]
             else "(not stored; `escalate config set email ADDRESS`)"
         )
-        settings = load_settings(p)
         yield f"email:          {email}"
-        yield f"data folder:    {p.data}"
-        yield f"config folder:  {p.config}"
-        yield f"cache folder:   {p.cache}  (compiled templates only; safe to delete)"
-        for d in settings.get("template_dirs", []):
+        yield f"data folder:    {shown['data_folder']}"
+        yield f"config folder:  {shown['config_folder']}"
+        yield f"cache folder:   {shown['cache_folder']}  (compiled templates only; safe to delete)"
+        for d in shown["template_dirs"]:
             yield f"template dir:   {d}"
 
 
+def settings_view(console: Console) -> dict[str, Any]:
+    """``config show`` as data: the stored email (or why there is none) and the folders."""
+    from escalate.facts.identity import get_email
+
+    p = paths(console.env)
+    lookup = get_email()
+    return {
+        "email": lookup.email,
+        "email_problem": lookup.problem.message if lookup.problem else None,
+        "data_folder": str(p.data),
+        "config_folder": str(p.config),
+        "cache_folder": str(p.cache),
+        "template_dirs": [str(d) for d in load_settings(p).get("template_dirs", [])],
+    }
+
+
 def cmd_config(console: Console, args: argparse.Namespace) -> int:
+    if getattr(args, "json", False):  # only `config show` has --json
+        console.json(settings_view(console))
+        return ExitCode.OK
     for line in config_command(console, args):
         console.out(line)
     return ExitCode.OK

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import asdict
 
 from escalate.cli.console import Console
 from escalate.cli.views import describe_files, list_json, list_lines, show_text
 from escalate.errors import ExitCode, VerifyError
 from escalate.model import report_json_schema
 from escalate.pipeline.render_existing import rerender
-from escalate.render.bundle import verify
+from escalate.render.bundle import VerifyResult, verify
 from escalate.storage.history import ReportStore, bundle_folder
 from escalate.storage.paths import paths
 from escalate.text import counted
@@ -19,6 +20,19 @@ from escalate.text import counted
 def cmd_verify(console: Console, args: argparse.Namespace) -> int:
     args.folder = bundle_folder(args.folder)  # `verify reports/ID` checks that report's bundle
     result = verify(args.folder)
+    broken = len(result.bad) + len(result.missing)
+    if args.json:
+        console.json({"folder": str(args.folder), "intact": not broken, **asdict(result)})
+    else:
+        _verify_lines(console, result)
+    if broken:
+        raise VerifyError(f"{counted(broken, 'file')} in {args.folder} do not match")
+    if not args.json:
+        console.out(f"bundle {args.folder} is intact ({len(result.ok)} files)")
+    return ExitCode.OK
+
+
+def _verify_lines(console: Console, result: VerifyResult) -> None:
     for name in result.ok:
         console.out(f"{name}: OK")
     for name in result.bad:
@@ -27,19 +41,12 @@ def cmd_verify(console: Console, args: argparse.Namespace) -> int:
         console.out(f"{name}: MISSING")
     for name in result.unlisted:
         console.out(f"{name}: not in SHA256SUMS (not part of the bundle)")
-    if result.bad or result.missing:
-        raise VerifyError(
-            f"{counted(len(result.bad) + len(result.missing), 'file')} in {args.folder} "
-            "do not match"
-        )
-    console.out(f"bundle {args.folder} is intact ({len(result.ok)} files)")
-    return ExitCode.OK
 
 
 def cmd_list(console: Console, args: argparse.Namespace) -> int:
     reports = ReportStore(paths(console.env)).all()
     if args.json:
-        console.out(list_json(reports))
+        console.data(list_json(reports))
     elif not reports:
         console.out("no reports yet — run `escalate new`")
     else:
@@ -50,7 +57,7 @@ def cmd_list(console: Console, args: argparse.Namespace) -> int:
 
 def cmd_show(console: Console, args: argparse.Namespace) -> int:
     record = ReportStore(paths(console.env)).get(args.ref)
-    console.out(show_text(record, as_json=args.json))
+    console.data(show_text(record, as_json=args.json))
     return ExitCode.OK
 
 
@@ -61,7 +68,7 @@ def cmd_render(console: Console, args: argparse.Namespace) -> int:
 
 
 def cmd_schema(console: Console, args: argparse.Namespace) -> int:
-    console.out(json.dumps(report_json_schema(), indent=2))
+    console.data(json.dumps(report_json_schema(), indent=2))
     return ExitCode.OK
 
 

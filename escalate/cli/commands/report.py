@@ -8,7 +8,7 @@ from typing import Any
 from escalate.background import Job
 from escalate.capture.clipboard import clipboard_command, copy_text
 from escalate.cli.console import Console
-from escalate.cli.views import describe_bundle
+from escalate.cli.views import bundle_json, describe_bundle
 from escalate.errors import ClipboardError, ExitCode, NotFoundError
 from escalate.facts.environment import collect
 from escalate.model import Environment
@@ -48,7 +48,10 @@ def cmd_new(console: Console, args: argparse.Namespace) -> int:
     if args.command == "repeat":
         opts = _repeat_options(console, args, opts)
     result = run_new(console, opts, notify=console.err)
-    console.out(describe_bundle(result.bundle, result.report))
+    if args.json:
+        console.json(bundle_json(result.bundle, result.report))
+    else:
+        console.out(describe_bundle(result.bundle, result.report))
     _copy(console, args, result.markdown)
     return ExitCode.OK
 
@@ -73,7 +76,8 @@ def _copy(console: Console, args: argparse.Namespace, markdown: str) -> None:
         hint = f" — {exc.hint}" if exc.hint else ""
         console.err(f"not copied to the clipboard: {exc.message}{hint}")
         return
-    console.out(f"Copied to the clipboard ({tool}): paste it into the support chat.")
+    say = console.err if args.json else console.out  # stdout holds only the JSON document
+    say(f"Copied to the clipboard ({tool}): paste it into the support chat.")
 
 
 def _collect_environment() -> Environment:

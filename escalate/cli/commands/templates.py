@@ -53,19 +53,54 @@ def templates_command(console: Console, args: argparse.Namespace) -> Iterator[st
         yield from _list(search)
 
 
-def _list(search: SearchPath) -> Iterator[str]:
+def template_rows(search: SearchPath) -> list[dict[str, Any]]:
+    """``templates list`` as data: each template that wins, and the ones it overrides."""
     entries = discover_all(search)
     winners = {name: (folder, origin) for name, folder, origin in entries}
+    rows = []
     for name in sorted(winners):
         folder, origin = winners[name]
+        row: dict[str, Any] = {"name": name, "origin": origin, "folder": str(folder)}
         try:
             m = read_manifest(folder)
-            yield f"{name:<24} {m.version:<6} {origin:<14} {m.title}  ({folder})"
+            row.update(version=m.version, title=m.title, invalid=None)
         except TemplateError as exc:
-            yield f"{name:<24} {'?':<6} {origin:<14} (invalid: {exc.message})"
-        for other, o_folder, o_origin in entries:
-            if other == name and o_folder != folder:
-                yield f"{'':<24} {'':<6} {'':<14} overrides {o_origin}: {o_folder}"
+            row.update(version=None, title=None, invalid=exc.message)
+        row["overrides"] = [
+            {"origin": o_origin, "folder": str(o_folder)}
+            for other, o_folder, o_origin in entries
+            if other == name and o_folder != folder
+        ]
+        rows.append(row)
+    return rows
+
+
+def _list(search: SearchPath) -> Iterator[str]:
+    for row in template_rows(search):
+        name, origin = row["name"], row["origin"]
+        if row["invalid"] is None:
+            yield f"{name:<24} {row['version']:<6} {origin:<14} {row['title']}  ({row['folder']})"
+        else:
+            yield f"{name:<24} {'?':<6} {origin:<14} (invalid: {row['invalid']})"
+        for o in row["overrides"]:
+            yield f"{'':<24} {'':<6} {'':<14} overrides {o['origin']}: {o['folder']}"
+
+
+def template_json(t: Template) -> dict[str, Any]:
+    """``templates show --json``: the merged manifest of ``t``."""
+    m = t.manifest
+    return {
+        "name": m.name,
+        "version": m.version,
+        "title": m.title,
+        "description": m.description,
+        "origin": t.origin,
+        "folder": str(t.folder),
+        "extends": t.names[1:],
+        "defaults": m.defaults,
+        "questions": [q.model_dump(mode="json", exclude_none=True) for q in m.questions],
+        "steps": [s.label for s in m.steps],
+    }
 
 
 def _show(t: Template) -> Iterator[str]:
@@ -379,7 +414,37 @@ def _update(console: Console) -> Iterator[str]:
         )
 
 
+def _json(console: Console, args: argparse.Namespace) -> Any:
+    from escalate.pipeline.run import template_search
+
+    search = template_search(console, list(getattr(args, "template_dir", [])))
+    action = args.templates_command or "list"
+    if action == "show":
+        return template_json(load_template(args.name, search))
+    if action == "check":
+        folder = Path(args.path)
+        problems = check_template(folder, search)
+        console.json(
+            {
+                "folder": str(folder),
+                "ok": not problems,
+                "problems": [
+                    {"file": str(p.path), "line": p.line, "message": p.message} for p in problems
+                ],
+            }
+        )
+        if problems:
+            raise TemplateError(f"{counted(len(problems), 'problem')} in {folder}")
+        return None
+    return template_rows(search)
+
+
 def cmd_templates(console: Console, args: argparse.Namespace) -> int:
+    if getattr(args, "json", False):  # list, show and check have --json
+        document = _json(console, args)
+        if document is not None:
+            console.json(document)
+        return ExitCode.OK
     for line in templates_command(console, args):
         console.out(line)
     return ExitCode.OK

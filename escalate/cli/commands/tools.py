@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from escalate.cli.jsonout import add_json
 from escalate.errors import EscalateError, ExitCode, UsageError
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ def add_parsers(sub: Any) -> None:
 
     har = sub.add_parser("har", help="sanitise a HAR file and list its failing requests")
     har.add_argument("file", type=Path, metavar="FILE")
+    add_json(har, "the summary")
     har.add_argument(
         "-o",
         "--out",
@@ -53,12 +55,15 @@ def add_parsers(sub: Any) -> None:
 
     check = sub.add_parser("check-file", help="check files against the upload limits")
     check.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    add_json(check, "each file's verdict")
 
     tri = sub.add_parser("triage", help="likely cause and next step for an error message")
     tri.add_argument("text", nargs="?", metavar="ERROR", help="the error text (default: ask)")
+    add_json(tri, "the matches")
 
     st = sub.add_parser("status", help="the OpenAI status page right now")
     st.add_argument("--url", help="another Statuspage summary.json URL")
+    add_json(st, "the snapshot")
 
 
 def cmd_redact(console: Console, args: argparse.Namespace) -> int:
@@ -75,7 +80,7 @@ def cmd_redact(console: Console, args: argparse.Namespace) -> int:
                 f"cannot read {args.file}: {exc.strerror}", "give a text file"
             ) from None
     r = Redactor(reporter_email=args.email)
-    console.stdout.write(r.redact(clean_text(decode_input(raw))).text)
+    console.stdout.write(r.redact(clean_text(decode_input(raw))).text)  # the product: never quiet
     console.err(r.summary())
     return ExitCode.OK
 
@@ -91,6 +96,19 @@ def cmd_har(console: Console, args: argparse.Namespace) -> int:
     if not out.parent.exists():
         private_dir(out.parent)
     summary = sanitize_har(args.file, out)
+    if args.json:
+        console.json(
+            {
+                "input": str(args.file),
+                "output": str(out),
+                "entries": summary.entries,
+                "failed": [r.model_dump(mode="json") for r in summary.failed],
+                "request_ids": summary.request_ids,
+                "first_failure_at": summary.first_failure_at,
+                "removed": summary.removed,
+            }
+        )
+        return ExitCode.OK
     console.out(f"{summary.entries} requests, {len(summary.failed)} failing → {out}")
     for r in summary.failed:
         when = f"{r.started_at:%Y-%m-%d %H:%M:%S} UTC  " if r.started_at else ""
@@ -124,11 +142,22 @@ def cmd_check_file(console: Console, args: argparse.Namespace) -> int:
     from escalate.facts.triage import check_file
     from escalate.text import counted
 
-    bad = 0
-    for path in args.paths:
-        verdict = check_file(path)
-        bad += not verdict.ok
-        console.out(f"{'ok  ' if verdict.ok else 'FAIL'}  {path}: {verdict.message}")
+    verdicts = [check_file(path) for path in args.paths]
+    bad = sum(not v.ok for v in verdicts)
+    if args.json:
+        console.json(
+            {
+                "ok": not bad,
+                "files": [
+                    {"path": str(v.path), "kind": v.kind, "size": v.size, "ok": v.ok,
+                     "message": v.message}
+                    for v in verdicts
+                ],
+            }
+        )
+    else:
+        for v in verdicts:
+            console.out(f"{'ok  ' if v.ok else 'FAIL'}  {v.path}: {v.message}")
     if bad:
         raise EscalateError(
             f"{counted(bad, 'file')} will not upload as they are",
@@ -149,6 +178,17 @@ def cmd_triage(console: Console, args: argparse.Namespace) -> int:
         question = Question(key="error_text", type="multiline", prompt="Paste the error message")
         text = str(console.prompter().ask(question, None))
     found = triage(text)
+    if args.json:
+        console.json(
+            {
+                "matches": [
+                    {"title": s.title, "cause": s.cause, "steps": list(s.steps),
+                     "template": s.template}
+                    for s in found
+                ]
+            }
+        )
+        return ExitCode.OK
     if not found:
         console.out("No known cause matches; file a report: escalate new")
         return ExitCode.OK
@@ -165,11 +205,14 @@ def cmd_status(console: Console, args: argparse.Namespace) -> int:
 
     url = args.url or console.env.get("ESCALATE_STATUS_URL")
     snap = fetch_status(url) if url else fetch_status()
+    if args.json:
+        console.json(snap.model_dump(mode="json"))
     if snap.error:
         raise EscalateError(f"status page: {snap.error}", "check your connection, or try later")
-    console.out(f"{snap.description or snap.indicator} (indicator: {snap.indicator})")
-    for incident in snap.incidents:
-        console.out(f"  incident: {incident}")
+    if not args.json:
+        console.out(f"{snap.description or snap.indicator} (indicator: {snap.indicator})")
+        for incident in snap.incidents:
+            console.out(f"  incident: {incident}")
     return ExitCode.OK
 
 

@@ -11,6 +11,7 @@ import pytest
 from escalate.render.bundle import sha256
 from tests.har_factory import sample_har
 from tests.harness import ANSWERS, run, write_answers
+from tests.test_identity import MemoryKeyring, backend  # noqa: F401 - the fixture
 from tests.test_status import SUMMARY, Server, send, server  # noqa: F401 - the fixture
 
 NEW = ("new", "--yes", "--no-screenshot", "--format", "md,json")
@@ -123,14 +124,23 @@ def test_har_json(tmp_path: Path) -> None:
     assert not any(secret in raw for secret in sample.secrets)
 
 
-def test_config_show_json(tmp_path: Path) -> None:
+def test_config_show_json(tmp_path: Path, backend: None) -> None:  # noqa: F811
+    import keyring
+    from keyring.backends import fail
+
     team = tmp_path / "team"
     team.mkdir()
     assert run("config", "add-template-dir", str(team)).code == 0
-    doc = _doc("config", "show", env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})
+    keyring.set_keyring(fail.Keyring())
+    doc = _doc("config", "show")
     assert doc["template_dirs"] == [str(team.resolve())]
     assert doc["data_folder"].endswith("/data") and doc["email"] is None
-    assert doc["email_problem"]
+    assert "no keyring backend" in doc["email_problem"]
+    keyring.set_keyring(MemoryKeyring())
+    assert run("config", "set", "email", "dana.kim@example.org").code == 0
+    doc = _doc("config", "show")
+    assert (doc["email"], doc["email_problem"]) == ("dana.kim@example.org", None)
+    assert "dana.kim@example.org" in run("config", "show").out
 
 
 @pytest.mark.parametrize("argv", [["doctor"], ["templates", "list"], ["triage", "x"],

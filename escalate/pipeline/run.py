@@ -32,7 +32,7 @@ from escalate.model import (
 from escalate.pipeline import answers as A
 from escalate.pipeline.questions import Defaults, Question, core_questions, fill
 from escalate.render.bundle import Bundle, write_bundle
-from escalate.storage.atomic import atomic_write, private_dir
+from escalate.storage.atomic import atomic_write
 from escalate.storage.drafts import Draft, DraftStore
 from escalate.storage.history import ReportStore
 from escalate.storage.paths import BUNDLE_DIR, load_settings, new_report_id, paths
@@ -348,26 +348,24 @@ def _write(
     notify: Notify,
 ) -> Bundle:
     store = ReportStore(paths(console.env))
-    record = store.folder_for(report.id)
+    payload = render_files(report, template, files, opts.formats, notify, markdown)
+    report_json = payload.get("report.json") or report.model_dump_json(indent=2).encode()
+    saved = {k: v for k, v in answers.items() if k != "template"}
     # The record keeps what must never be attached (the unscrubbed answers, the redaction
     # map); the bundle is a folder of its own, even by default, so "attach every file in it"
-    # is always safe.
-    out = opts.out if opts.out is not None else record / BUNDLE_DIR
-    payload = render_files(report, template, files, opts.formats, notify, markdown)
-    private_dir(record)
-    bundle = write_bundle(out, payload, make_zip=opts.make_zip)
-    report_json = payload.get("report.json") or report.model_dump_json(indent=2).encode()
-    atomic_write(record / "report.json", report_json)
-    saved = {k: v for k, v in answers.items() if k != "template"}
-    atomic_write(
-        record / "answers.toml", A.dump_answers_toml(saved, template.name, template.version)
-    )
-    atomic_write(record / "bundle.json", json.dumps({"bundle": str(out.resolve())}))
-    if mapping:
+    # is always safe. The record is written first and removed again when the bundle fails.
+    with store.new_record(report.id) as record:
+        out = opts.out if opts.out is not None else record / BUNDLE_DIR
+        atomic_write(record / "report.json", report_json)
         atomic_write(
-            record / "redaction-map.json", json.dumps(mapping, indent=2, ensure_ascii=False)
+            record / "answers.toml", A.dump_answers_toml(saved, template.name, template.version)
         )
-    return bundle
+        atomic_write(record / "bundle.json", json.dumps({"bundle": str(out.resolve())}))
+        if mapping:
+            atomic_write(
+                record / "redaction-map.json", json.dumps(mapping, indent=2, ensure_ascii=False)
+            )
+        return write_bundle(out, payload, make_zip=opts.make_zip)
 
 
 def render_files(

@@ -325,6 +325,16 @@ def _error(entry: dict[str, Any], resp: dict[str, Any], status: int) -> str | No
 
 def sanitize_har(src: Path, dst: Path, redactor: Redactor | None = None) -> HarSummary:
     """Write a scrubbed copy of ``src`` to ``dst`` and summarise its failing requests."""
+    try:
+        return _sanitize(Path(src), Path(dst), redactor)
+    except RecursionError:
+        # No browser nests a HAR this deep; a crafted one must not look like a bug in escalate.
+        raise HarError(
+            f"{src} is nested too deeply to read, so it is not a browser's HAR export"
+        ) from None
+
+
+def _sanitize(src: Path, dst: Path, redactor: Redactor | None) -> HarSummary:
     har = _load(Path(src))
     scrub = _Scrubber(redactor or Redactor())
     log = har["log"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -67,7 +68,11 @@ def write_bundle(folder: Path, files: Mapping[str, bytes], make_zip: bool = Fals
         for name in [*names, SUMS]:
             atomic_write(stage / name, entries[name])
     if zip_target is not None:
-        _zip(zip_target, folder.name, [*names, SUMS], entries)
+        try:
+            _zip(zip_target, folder.name, [*names, SUMS], entries)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)  # the run failed: no bundle without its zip
+            raise
     return Bundle(folder, [*names, SUMS], zip_target)
 
 

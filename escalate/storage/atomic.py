@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from escalate.errors import OutputError
+from escalate.storage.failures import write_failure
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
@@ -36,7 +37,10 @@ def private_dir(path: Path) -> Path:
         raise OutputError(f"{path} is a symbolic link; refusing to write through it")
     if path.exists() and not path.is_dir():
         raise OutputError(f"{path} is a file, not a folder")
-    path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    try:
+        path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise write_failure(exc, path) or exc from exc
     with contextlib.suppress(OSError):  # not ours to chmod (e.g. a shared parent): fine
         path.chmod(DIR_MODE)
     return path
@@ -51,7 +55,10 @@ def atomic_write(path: Path, data: bytes | str, mode: int = FILE_MODE) -> Path:
         raise OutputError(f"{path} is a symbolic link; refusing to write through it")
     tmp = parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(tmp, flags, mode)
+    try:
+        fd = os.open(tmp, flags, mode)
+    except OSError as exc:
+        raise write_failure(exc, path) or exc from exc
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -59,9 +66,13 @@ def atomic_write(path: Path, data: bytes | str, mode: int = FILE_MODE) -> Path:
             os.fsync(fh.fileno())
         tmp.chmod(mode)
         tmp.replace(path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        # A write() on a full disk names no file: name the one that was being written.
+        failure = write_failure(exc, path) if isinstance(exc, OSError) else None
+        if failure is not None:
+            raise failure from exc
         raise
     _fsync_dir(parent)
     return path

@@ -27,21 +27,31 @@ _WRITE_FAILURES = {
 }
 
 
+def _staging(name: str) -> bool:
+    # Only escalate's own hidden names: a home folder such as ~/.local is what the person sees.
+    return name.startswith(".") and name.endswith((".partial", ".tmp"))
+
+
 def visible_folder(path: Path) -> Path:
-    """The nearest folder of ``path`` (itself included) whose name is not hidden staging."""
-    folder = path
-    while folder.name.startswith(".") and folder.parent != folder:
-        folder = folder.parent
-    if folder == path and path.suffix and not path.is_dir():
-        folder = path.parent  # a file: its folder is what the person can act on
-    return folder
+    """The folder to name for ``path``: above any hidden staging part, never a file itself."""
+    parts = path.parts
+    hidden = next((i for i, part in enumerate(parts) if _staging(part)), None)
+    if hidden is not None and hidden > 0:
+        return Path(*parts[:hidden])
+    if path.suffix and not path.is_dir():
+        return path.parent  # a file: its folder is what the person can act on
+    return path
 
 
-def write_failure(exc: OSError) -> OutputError | None:
-    """An :class:`OutputError` for a fixable write failure, or None when it is something else."""
+def write_failure(exc: OSError, path: Path | None = None) -> OutputError | None:
+    """An :class:`OutputError` for a fixable write failure, or None when it is something else.
+
+    ``path`` names what was being written when the error itself names no file.
+    """
     known = _WRITE_FAILURES.get(exc.errno or 0)
-    if known is None or exc.filename is None:
+    named = exc.filename if exc.filename is not None else path
+    if known is None or named is None:
         return None
     message, hint = known
-    folder = visible_folder(Path(str(exc.filename)))
+    folder = visible_folder(Path(str(named)))
     return OutputError(message.format(folder=folder), hint)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -50,6 +52,23 @@ class ReportStore:
     def folder_for(self, report_id: str) -> Path:
         private_dir(self.dir)
         return self.dir / report_id
+
+    @contextlib.contextmanager
+    def new_record(self, report_id: str) -> Iterator[Path]:
+        """The new history folder of ``report_id``, removed again if the block fails.
+
+        A failed run (a full disk, a read-only folder) must not leave an empty or partial
+        record, which ``list``, ``show`` and ``purge`` could not see.
+        """
+        folder = self.folder_for(report_id)
+        existed = folder.exists()
+        private_dir(folder)
+        try:
+            yield folder
+        except BaseException:
+            if not existed and not folder.is_symlink():
+                shutil.rmtree(folder, ignore_errors=True)
+            raise
 
     def all(self) -> list[StoredReport]:
         """Every readable report, newest first."""

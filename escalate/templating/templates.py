@@ -226,6 +226,8 @@ def lint_manifest(folder: Path) -> tuple[Manifest | None, list[Problem]]:
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         return None, [Problem(path, int(m.group(1)) if m else 1, f"not valid TOML: {exc}")]
+    except RecursionError:
+        return None, [Problem(path, 1, "nested too deeply to read; flatten the arrays or tables")]
     try:
         manifest = Manifest.model_validate(data)
     except ValidationError as exc:

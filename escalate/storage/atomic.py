@@ -37,12 +37,18 @@ def private_dir(path: Path) -> Path:
         raise OutputError(f"{path} is a symbolic link; refusing to write through it")
     if path.exists() and not path.is_dir():
         raise OutputError(f"{path} is a file, not a folder")
-    try:
-        path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-    except OSError as exc:
-        raise write_failure(exc, path) or exc from exc
-    with contextlib.suppress(OSError):  # not ours to chmod (e.g. a shared parent): fine
-        path.chmod(DIR_MODE)
+    # mkdir's mode covers only the last folder; every parent escalate creates (data, cache,
+    # a new ESCALATE_HOME) is private too. Existing parents are not ours to change.
+    missing = [path]
+    while not missing[-1].parent.exists() and missing[-1].parent != missing[-1]:
+        missing.append(missing[-1].parent)
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=DIR_MODE, exist_ok=True)
+        except OSError as exc:
+            raise write_failure(exc, folder) or exc from exc
+        with contextlib.suppress(OSError):  # umask may have narrowed it; a shared one: fine
+            folder.chmod(DIR_MODE)
     return path
 
 

@@ -65,6 +65,7 @@ def run_git(args: Sequence[str], env: Mapping[str, str], timeout: float = GIT_TI
             capture_output=True,
             timeout=timeout,
             check=False,
+            umask=0o077,  # a cloned template repository is private like the rest (0700/0600)
         )
     except subprocess.TimeoutExpired:
         raise TemplateError(
@@ -104,7 +105,12 @@ def clone(url: str, dest: Path, env: Mapping[str, str]) -> None:
     tmp = dest.with_name(f".{dest.name}.partial")
     shutil.rmtree(tmp, ignore_errors=True)
     try:
-        run_git(["clone", "--quiet", "--no-recurse-submodules", "--", url, str(tmp)], env)
+        # --template= copies no sample hooks: they would never run (hooksPath) and are the
+        # only executable files a clone would hold.
+        run_git(
+            ["clone", "--quiet", "--template=", "--no-recurse-submodules", "--", url, str(tmp)],
+            env,
+        )
         tmp.rename(dest)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

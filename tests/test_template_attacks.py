@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from escalate.cli.commands.templates import sample_report
 from escalate.errors import TemplateError
 from escalate.render.escape import _is_inert
 from escalate.render.markdown import build_context
+from escalate.templating.check import sample_report
 from escalate.templating.templates import load_template, render, search_path
 
 CORPUS_FILE = Path("/work/shared/fixtures/template_attacks.json")

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from escalate.cli.commands.templates import check_template, sample_report
 from escalate.errors import TemplateError
 from escalate.pipeline.questions import core_questions
 from escalate.render.markdown import build_context
 from escalate.storage.history import ReportStore
 from escalate.storage.paths import load_settings, paths
+from escalate.templating.check import check_template, sample_report
 from escalate.templating.templates import (
     Manifest,
     TemplateQuestion,

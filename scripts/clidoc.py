@@ -40,6 +40,19 @@ def _error_classes() -> list[type[EscalateError]]:
     return seen
 
 
+def _shapes() -> list[str]:
+    from escalate.cli.jsonout import SHAPES
+
+    lines = []
+    for command, keys in SHAPES.items():
+        name = command.removesuffix(" []")
+        kind = "an array of objects" if command.endswith("[]") else "an object"
+        lines += [f"### `escalate {name} --json`: {kind}", "", "| key | value |", "|---|---|"]
+        lines += [f"| `{k}` | {v} |" for k, v in keys.items()]
+        lines.append("")
+    return lines
+
+
 def render() -> str:
     """The whole CLI reference as Markdown."""
     from escalate.cli.parser import build_parser
@@ -68,6 +81,13 @@ def render() -> str:
                 for c in _error_classes()
             ],
             "",
+            "## JSON output",
+            "",
+            "Every command that reports takes `--json`: it prints exactly one JSON document on "
+            "stdout and nothing else there (messages and errors stay on stderr), with the same "
+            "exit status as without it. `-q` does not silence it.",
+            "",
+            *_shapes(),
             "## `escalate`",
             "",
             "```text",

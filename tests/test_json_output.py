@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from escalate.cli.jsonout import SHAPES
 from escalate.render.bundle import sha256
 from tests.har_factory import sample_har
 from tests.harness import ANSWERS, run, write_answers
@@ -20,7 +21,22 @@ NEW = ("new", "--yes", "--no-screenshot", "--format", "md,json")
 def _doc(*argv: str, code: int = 0, **kwargs: Any) -> Any:
     result = run(*argv, "--json", **kwargs)
     assert result.code == code, result.err
-    return json.loads(result.out)  # exactly one document: json.loads rejects trailing text
+    doc = json.loads(result.out)  # exactly one document: json.loads rejects trailing text
+    _documented(argv, doc)
+    return doc
+
+
+def _documented(argv: tuple[str, ...], doc: Any) -> None:
+    """The keys are the ones docs/cli.md lists (from SHAPES)."""
+    for command, keys in SHAPES.items():
+        name = command.removesuffix(" []").split()
+        if list(argv[: len(name)]) != name or "..." in keys:
+            continue
+        rows = doc if command.endswith("[]") else [doc]
+        assert isinstance(rows, list)
+        for row in rows:
+            assert sorted(row) == sorted(keys), command
+        return
 
 
 def test_new_json_names_the_folder_files_hashes_and_scrubbing(tmp_path: Path) -> None:
@@ -148,3 +164,11 @@ def test_config_show_json(tmp_path: Path, backend: None) -> None:  # noqa: F811
 def test_quiet_does_not_silence_json(argv: list[str]) -> None:
     result = run("-q", *argv, "--json")
     json.loads(result.out)
+
+
+def test_doctor_json_lists_each_check() -> None:
+    doc = _doc("doctor")
+    names = [c["name"] for c in doc["checks"]]
+    assert names[:2] == ["data folder", "config folder"]
+    text = run("doctor").out.splitlines()
+    assert [c["message"] for c in doc["checks"]] == [line[6:] for line in text]

@@ -242,3 +242,40 @@ def test_man_page_is_current_and_renders() -> None:
                    "INTERNAL", "NO_COLOR", "templates check"):
         assert needle in text, needle
     assert "warning" not in shown.stderr
+
+
+def test_the_wheel_installs_the_man_page(tmp_path: Path) -> None:
+    import zipfile
+
+    pytest.importorskip("hatchling", reason="needs hatchling (in the test extra) to build")
+    root = Path(__file__).resolve().parents[1]
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(tmp_path), str(root)],
+        capture_output=True, text=True, check=False,
+    )
+    assert built.returncode == 0, built.stderr
+    wheel = next(tmp_path.glob("escalate-*.whl"))
+    with zipfile.ZipFile(wheel) as zf:
+        names = zf.namelist()
+        page = next(n for n in names if n.endswith(".data/data/share/man/man1/escalate.1"))
+        installed = tmp_path / "escalate.1"
+        installed.write_bytes(zf.read(page))
+        assert not [n for n in names if "clidoc" in n or "manpage" in n]
+    assert installed.read_text() == (root / "man" / "escalate.1").read_text()
+    from tests.conftest import require_tool
+
+    require_tool("man")
+    shown = subprocess.run(["man", "-l", str(installed)], capture_output=True, text=True,
+                           env={**os.environ, "MANPAGER": "cat"}, check=False)
+    assert shown.returncode == 0 and "escalate completion" in shown.stdout
+
+
+def test_quiet_keeps_the_review_screen_of_an_interactive_run(tmp_path: Path) -> None:
+    answers = write_answers(tmp_path / "a.toml")
+    result = run("-q", "new", "--no-screenshot", "--format", "md,json", "--answers",
+                 str(answers), "--out", str(tmp_path / "b"), prompter=_Reviewer(),
+                 interactive=True)
+    assert result.code == 0, result.err
+    assert "# ChatGPT support request" in result.err  # what is about to be written
+    assert "Report " not in result.out and "Written to" not in result.out

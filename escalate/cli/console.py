@@ -73,6 +73,10 @@ class Console:
         if not self.quiet:
             print(text, file=self.stderr, flush=True)
 
+    def show(self, text: str, err: bool = False) -> None:
+        """Part of a conversation (a prompt, the review screen): shown even with ``--quiet``."""
+        print(text, file=self.stderr if err else self.stdout, flush=True)
+
     def data(self, text: str) -> None:
         """What the command was asked to print (a JSON document, a script); always printed."""
         print(text, file=self.stdout, flush=True)
@@ -98,13 +102,13 @@ class TerminalPrompter:
         self.console = console
 
     def warn(self, message: str) -> None:
-        self.console.err(f"  ! {message}")
+        print(f"  ! {message}", file=self.console.stderr, flush=True)  # an error: never quiet
 
     def ask(self, question: Question, default: Any) -> Any:
         import questionary
 
         if question.help and question.type != "multiline":
-            self.console.out(f"  ({question.help})")
+            self.console.show(f"  ({question.help})")
         if question.type == "multiline":
             return self._multiline(question, default)
         if question.type == "choice":
@@ -138,8 +142,8 @@ class TerminalPrompter:
             else:
                 buf.insert_text("\n")
 
-        self.console.out(f"? {question.prompt}")
-        self.console.out("  (finish with an empty line; Ctrl-X Ctrl-E opens $EDITOR)")
+        self.console.show(f"? {question.prompt}")
+        self.console.show("  (finish with an empty line; Ctrl-X Ctrl-E opens $EDITOR)")
         session: PromptSession[str] = PromptSession(
             multiline=True, key_bindings=bindings, enable_open_in_editor=True
         )

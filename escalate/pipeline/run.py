@@ -171,9 +171,9 @@ def run_new(console: Console, opts: NewOptions, notify: Notify) -> NewResult:
         markdown = render_markdown(report, template, compiled)
     else:
         color = console.is_interactive and console.use_color
-        reviewed = review.review(
-            prompter, report, lambda r: render_markdown(r, template, compiled), mapping, notify,
-            color,
+        reviewed = review.review(  # the review is a conversation: shown even with --quiet
+            prompter, report, lambda r: render_markdown(r, template, compiled), mapping,
+            lambda text: console.show(text, err=True), color,
         )
         if reviewed is None:
             from escalate.errors import Interrupted

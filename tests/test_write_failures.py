@@ -164,3 +164,26 @@ def test_too_deep_template_manifest(tmp_path: Path) -> None:
         f"escalate: error: {folder / 'template.toml'}:1: nested too deeply"
     )
     assert not (tmp_path / "b").exists()
+
+
+def test_full_home_with_out_elsewhere_leaves_no_bundle_without_history(
+    tmp_path: Path, small_disk: Path
+) -> None:
+    home = small_disk / "home"
+    (home / "data" / "reports").mkdir(parents=True)
+    with (small_disk / "filler").open("wb") as fh:  # fill the disk to the last block
+        try:
+            while True:
+                fh.write(b"\0" * 4096)
+                fh.flush()
+        except OSError:
+            pass
+    answers = write_answers(tmp_path / "a.toml")
+    out = tmp_path / "bundle"
+    result = run(*NEW, "--answers", str(answers), "--out", str(out),
+                 env={"ESCALATE_HOME": str(home)})
+    assert result.code == 1
+    assert result.err.startswith("escalate: error: no space left on the device holding "
+                                 f"{home / 'data' / 'reports'}")
+    assert not out.exists() and not list(tmp_path.glob(".bundle*"))
+    assert list((home / "data" / "reports").iterdir()) == []

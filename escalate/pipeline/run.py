@@ -31,7 +31,7 @@ from escalate.model import (
 )
 from escalate.pipeline import answers as A
 from escalate.pipeline.questions import Defaults, Question, core_questions, fill
-from escalate.render.bundle import Bundle, write_bundle
+from escalate.render.bundle import Bundle, discarded_on_error, write_bundle
 from escalate.storage.atomic import atomic_write
 from escalate.storage.drafts import Draft, DraftStore
 from escalate.storage.history import ReportStore
@@ -353,19 +353,23 @@ def _write(
     saved = {k: v for k, v in answers.items() if k != "template"}
     # The record keeps what must never be attached (the unscrubbed answers, the redaction
     # map); the bundle is a folder of its own, even by default, so "attach every file in it"
-    # is always safe. The record is written first and removed again when the bundle fails.
+    # is always safe. A run that fails part way leaves neither (a full disk, say).
     with store.new_record(report.id) as record:
         out = opts.out if opts.out is not None else record / BUNDLE_DIR
-        atomic_write(record / "report.json", report_json)
-        atomic_write(
-            record / "answers.toml", A.dump_answers_toml(saved, template.name, template.version)
-        )
-        atomic_write(record / "bundle.json", json.dumps({"bundle": str(out.resolve())}))
-        if mapping:
+        bundle = write_bundle(out, payload, make_zip=opts.make_zip)
+        with discarded_on_error(bundle):
+            atomic_write(record / "report.json", report_json)
             atomic_write(
-                record / "redaction-map.json", json.dumps(mapping, indent=2, ensure_ascii=False)
+                record / "answers.toml",
+                A.dump_answers_toml(saved, template.name, template.version),
             )
-        return write_bundle(out, payload, make_zip=opts.make_zip)
+            atomic_write(record / "bundle.json", json.dumps({"bundle": str(out.resolve())}))
+            if mapping:
+                atomic_write(
+                    record / "redaction-map.json",
+                    json.dumps(mapping, indent=2, ensure_ascii=False),
+                )
+        return bundle
 
 
 def render_files(

@@ -6,11 +6,12 @@ reads; an earlier bundle is never overwritten.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import shutil
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,6 +75,23 @@ def write_bundle(folder: Path, files: Mapping[str, bytes], make_zip: bool = Fals
             shutil.rmtree(folder, ignore_errors=True)  # the run failed: no bundle without its zip
             raise
     return Bundle(folder, [*names, SUMS], zip_target)
+
+
+@contextlib.contextmanager
+def discarded_on_error(bundle: Bundle) -> Iterator[Bundle]:
+    """Remove the just-written ``bundle`` (folder and zip) if the block fails.
+
+    A run that fails after its bundle landed (its history could not be written) reports an
+    error, so it must not leave a bundle behind that looks finished.
+    """
+    try:
+        yield bundle
+    except BaseException:
+        shutil.rmtree(bundle.folder, ignore_errors=True)
+        if bundle.zip_path is not None:
+            with contextlib.suppress(OSError):
+                bundle.zip_path.unlink()
+        raise
 
 
 def _zip(target: Path, top: str, names: list[str], entries: Mapping[str, bytes]) -> Path:

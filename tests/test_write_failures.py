@@ -171,11 +171,10 @@ def test_full_home_with_out_elsewhere_leaves_no_bundle_without_history(
 ) -> None:
     home = small_disk / "home"
     (home / "data" / "reports").mkdir(parents=True)
-    with (small_disk / "filler").open("wb") as fh:  # fill the disk to the last block
+    with (small_disk / "filler").open("wb", buffering=0) as fh:  # fill it to the last block
         try:
             while True:
                 fh.write(b"\0" * 4096)
-                fh.flush()
         except OSError:
             pass
     answers = write_answers(tmp_path / "a.toml")

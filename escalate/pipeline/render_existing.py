@@ -35,7 +35,7 @@ def rerender(
     from escalate.pipeline.run import render_files, template_search
     from escalate.storage.history import bundle_folder
     from escalate.storage.paths import paths
-    from escalate.templating.templates import DEFAULT_TEMPLATE, load_template
+    from escalate.templating.discovery import DEFAULT_TEMPLATE, load_template
 
     folder = bundle_folder(folder)  # a history record renders its bundle (screenshot too)
     source = folder / "report.json"

@@ -30,13 +30,14 @@ from escalate.model import (
     TemplateRef,
 )
 from escalate.pipeline import answers as A
-from escalate.pipeline.questions import Defaults, Question, core_questions, fill
+from escalate.pipeline.questions import Defaults, core_questions, fill
 from escalate.render.bundle import Bundle, write_bundle
 from escalate.storage.atomic import atomic_write, private_dir
 from escalate.storage.drafts import Draft, DraftStore
 from escalate.storage.history import ReportStore
 from escalate.storage.paths import BUNDLE_DIR, load_settings, new_report_id, paths
-from escalate.templating.templates import DEFAULT_TEMPLATE, Template, load_template, search_path
+from escalate.templating.discovery import DEFAULT_TEMPLATE, Template, load_template, search_path
+from escalate.templating.manifest import Question
 from escalate.text import counted, decode_input
 
 Notify = Callable[[str], None]
@@ -210,7 +211,7 @@ def _offer_template(
 def _questions(template: Template) -> list[Question]:
     steps = [s.label for s in template.manifest.steps]
     core = core_questions(steps) if steps else core_questions()
-    from escalate.templating.templates import merge_questions
+    from escalate.templating.discovery import merge_questions
 
     return merge_questions(core, template.manifest.questions)
 

@@ -20,25 +20,24 @@ from escalate.errors import InvalidAnswer, TemplateError
 from escalate.model import Environment
 from escalate.pipeline.questions import (
     Defaults,
-    Question,
     core_questions,
     default_for,
     is_asked,
     validate_answer,
 )
 from escalate.pipeline.run import build_report
-from escalate.templating.templates import (
+from escalate.render.markdown import build_context
+from escalate.templating.discovery import Template, load_template
+from escalate.templating.engine import make_template_environment, render, run_validator
+from escalate.templating.isolation import run_limited
+from escalate.templating.manifest import (
     ENTRY,
     MANIFEST,
     Problem,
-    Template,
+    Question,
     TemplateQuestion,
     _line_of,
     lint_manifest,
-    load_template,
-    make_template_environment,
-    render,
-    run_validator,
 )
 from escalate.text import counted
 
@@ -121,8 +120,6 @@ def _extends_line(path: Path) -> int:
 
 def _compile_all(template: Template) -> list[Problem]:
     """Compile every ``.j2`` file of the template's own folder in the limited child."""
-    from escalate.templating.sandbox import run_limited
-
     folder = template.folder
     names = sorted(
         p.relative_to(folder).as_posix()
@@ -160,8 +157,6 @@ def _problem_from(exc: TemplateError, fallback: Path) -> Problem:
 
 
 def _sample_render(template: Template) -> list[Problem]:
-    from escalate.render.markdown import build_context
-
     try:
         report = sample_report(template)
         steps = [s.label for s in template.manifest.steps]

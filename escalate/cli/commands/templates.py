@@ -10,13 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 from escalate.errors import ExitCode, TemplateError
 from escalate.templating.check import check_lines, check_template
-from escalate.templating.templates import (
+from escalate.templating.discovery import Template, discover_all, load_template
+from escalate.templating.manifest import (
     ENTRY,
     MANIFEST,
     NAME_PATTERN,
-    Template,
-    discover_all,
-    load_template,
     read_manifest,
 )
 from escalate.text import counted

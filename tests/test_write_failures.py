@@ -8,6 +8,7 @@ fail under ESCALATE_REQUIRE_E2E=1.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -23,40 +24,39 @@ NEW = ("new", "--yes", "--no-screenshot", "--format", "md,json")
 pytestmark = pytest.mark.e2e
 
 
-def _mount(target: Path, options: str) -> None:
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(target)],
-                          capture_output=True, text=True, check=False)
+@contextlib.contextmanager
+def _tmpfs(target: Path, size: str) -> Iterator[Path]:
+    """A real tmpfs of ``size`` mounted at ``target`` for the block, then unmounted."""
+    target.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(target)],
+        capture_output=True, text=True, check=False,
+    )
     if done.returncode != 0:
         reason = f"cannot mount a tmpfs here: {done.stderr.strip() or done.returncode}"
         if REQUIRE_E2E:
             pytest.fail(f"{reason} (ESCALATE_REQUIRE_E2E=1)")
         pytest.skip(reason)
+    try:
+        yield target
+    finally:
+        subprocess.run(["umount", str(target)], check=False)
 
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A real 2 MiB file system."""
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    _mount(disk, "size=2m,mode=0755")
-    try:
+    with _tmpfs(tmp_path / "disk", "2m") as disk:
         yield disk
-    finally:
-        subprocess.run(["umount", str(disk)], check=False)
 
 
 @pytest.fixture
 def read_only(tmp_path: Path) -> Iterator[Path]:
     """A folder on a file system remounted read-only (chmod does not stop root)."""
-    disk = tmp_path / "ro"
-    disk.mkdir()
-    _mount(disk, "size=1m,mode=0755")
-    try:
+    with _tmpfs(tmp_path / "ro", "1m") as disk:
         (disk / "home").mkdir()
         subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
         yield disk / "home"
-    finally:
-        subprocess.run(["umount", str(disk)], check=False)
 
 
 def _noise_png(path: Path) -> Path:

@@ -279,3 +279,38 @@ def test_quiet_keeps_the_review_screen_of_an_interactive_run(tmp_path: Path) -> 
     assert result.code == 0, result.err
     assert "# ChatGPT support request" in result.err  # what is about to be written
     assert "Report " not in result.out and "Written to" not in result.out
+
+
+@pytest.mark.e2e
+def test_zsh_registers_the_completion(tmp_path: Path) -> None:
+    from tests.conftest import require_tool
+
+    require_tool("zsh")
+    script = tmp_path / "_escalate"
+    script.write_text(run("completion", "zsh").out)
+    probe = (f'autoload -U compinit && compinit -u -d {tmp_path / "zcd"}; '
+             f'eval "$(cat {script})"; print -r -- ${{_comps[escalate]}}')
+    done = subprocess.run(["zsh", "-f", "-c", probe], capture_output=True, text=True,
+                          check=False)
+    assert (done.returncode, done.stdout.strip(), done.stderr) == (0, "_shtab_escalate", "")
+
+
+@pytest.mark.e2e
+def test_fish_completes_commands_actions_and_options(tmp_path: Path) -> None:
+    from tests.conftest import require_tool
+
+    require_tool("fish")
+    script = tmp_path / "escalate.fish"
+    script.write_text(run("completion", "fish").out)
+    assert subprocess.run(["fish", "-n", str(script)], check=False).returncode == 0
+
+    def complete(line: str) -> list[str]:
+        done = subprocess.run(["fish", "-c", f"source {script}; complete -C'{line}'"],
+                              capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        return [row.split("\t")[0] for row in done.stdout.splitlines()]
+
+    assert complete("escalate templ") == ["templates"]
+    assert set(complete("escalate templates ")) >= {"list", "show", "check", "add"}
+    assert complete("escalate doctor --j") == ["--json"]
+    assert "--color" in complete("escalate --co")

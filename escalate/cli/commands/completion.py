@@ -1,7 +1,8 @@
 """``escalate completion bash|zsh|fish``: a tab-completion script generated from the parser.
 
-Install with e.g. ``escalate completion bash > ~/.local/share/bash-completion/completions/escalate``
-or ``source <(escalate completion bash)``.
+bash: ``source <(escalate completion bash)``; zsh: ``eval "$(escalate completion zsh)"`` after
+``compinit``; fish: ``escalate completion fish > ~/.config/fish/completions/escalate.fish``.
+bash and zsh scripts come from shtab; fish's is written here from the same parser.
 """
 
 from __future__ import annotations

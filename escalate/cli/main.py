@@ -11,13 +11,10 @@ import contextlib
 import importlib
 import os
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from escalate.cli.crash import save_traceback
 from escalate.errors import EscalateError, ExitCode
-from escalate.storage.failures import write_failure
 
 if TYPE_CHECKING:
     from escalate.cli.console import Console
@@ -93,6 +90,10 @@ def _failed(
     exc: BaseException, argv: list[str], console: Console | None, err: TextIO, debug: bool
 ) -> int:
     """The one error boundary: a message, a hint, and the exit code for ``exc``."""
+    # Imported here, on the failure path only: they cost `escalate --version` about 10 ms.
+    import traceback
+
+    from escalate.cli.crash import save_traceback
     if isinstance(exc, BrokenPipeError):  # the reader (``| head``) stopped early: not our failure
         return int(ExitCode.OK)
     if isinstance(exc, KeyboardInterrupt | EOFError):
@@ -124,6 +125,8 @@ def _fixable(exc: BaseException) -> EscalateError | None:
     if isinstance(exc, EscalateError):
         return exc
     if isinstance(exc, OSError):
+        from escalate.storage.failures import write_failure
+
         return write_failure(exc)
     if isinstance(exc, RecursionError):
         return EscalateError(

@@ -90,9 +90,12 @@ def test_the_crash_log_keeps_no_answer_values(escalate_home: Path) -> None:
     err = io.StringIO()
     console = Console(stdin=io.StringIO(), stdout=_Exploding(), stderr=err,
                       env={"ESCALATE_HOME": str(escalate_home)}, clock=lambda: FROZEN_NOW)
-    main(["triage", "secret@example.org had an error"], console=console)
-    log = next((escalate_home / "data" / "logs").iterdir())
-    assert "secret@example.org" not in log.read_text().split("Traceback")[0]
+    main(["check-file", "--json", "/home/dana/secret-plan.pdf"], console=console)
+    main(["new", "--set=email=secret@example.org", "--yes"], console=console)
+    logs = sorted((escalate_home / "data" / "logs").iterdir())
+    heads = [log.read_text().split("Traceback")[0] for log in logs]
+    assert "argv: check-file --json\n" in heads[0] and "secret-plan" not in heads[0]
+    assert "argv: new --set --yes\n" in heads[-1] and "secret@" not in heads[-1]
 
 
 def test_quiet_prints_nothing_on_success(tmp_path: Path) -> None:

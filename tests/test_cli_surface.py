@@ -91,11 +91,11 @@ def test_the_crash_log_keeps_no_answer_values(escalate_home: Path) -> None:
     console = Console(stdin=io.StringIO(), stdout=_Exploding(), stderr=err,
                       env={"ESCALATE_HOME": str(escalate_home)}, clock=lambda: FROZEN_NOW)
     main(["check-file", "--json", "/home/dana/secret-plan.pdf"], console=console)
-    main(["new", "--set=email=secret@example.org", "--yes"], console=console)
+    main(["--color=never", "triage", "--json", "secret@example.org broke"], console=console)
     logs = sorted((escalate_home / "data" / "logs").iterdir())
     heads = [log.read_text().split("Traceback")[0] for log in logs]
     assert "argv: check-file --json\n" in heads[0] and "secret-plan" not in heads[0]
-    assert "argv: new --set --yes\n" in heads[-1] and "secret@" not in heads[-1]
+    assert "argv: --color triage --json\n" in heads[-1] and "secret@" not in heads[-1]
 
 
 def test_quiet_prints_nothing_on_success(tmp_path: Path) -> None:

@@ -19,7 +19,6 @@ from escalate import __version__
 from escalate.storage.atomic import atomic_write, private_dir
 from escalate.storage.paths import paths
 
-
 _WORD = r"[a-z][a-z-]{1,19}"  # a command or action name such as check-file, never a value
 
 

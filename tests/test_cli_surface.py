@@ -317,3 +317,16 @@ def test_fish_completes_commands_actions_and_options(tmp_path: Path) -> None:
     assert set(complete("escalate templates ")) >= {"list", "show", "check", "add"}
     assert complete("escalate doctor --j") == ["--json"]
     assert "--color" in complete("escalate --co")
+
+
+def test_the_installed_program_completes_in_bash_as_documented() -> None:
+    program = Path(sys.executable).parent / "escalate"
+    if not program.is_file():
+        pytest.skip(f"the escalate program is not installed beside {sys.executable}")
+    env = {**os.environ, "PATH": f"{program.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    done = subprocess.run(
+        ["bash", "-c", "source <(escalate completion bash); complete -p escalate"],
+        capture_output=True, text=True, env=env, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "complete -o bashdefault -F _shtab_escalate escalate"

@@ -249,36 +249,28 @@ def _update(console: Console) -> Iterator[str]:
         )
 
 
-def _json(console: Console, args: argparse.Namespace) -> Any:
+def _json(console: Console, args: argparse.Namespace) -> None:
+    """``templates list|show|check --json``: print the document; a failed check still exits 1."""
     from escalate.pipeline.run import template_search
 
     search = template_search(console, list(getattr(args, "template_dir", [])))
     action = args.templates_command or "list"
     if action == "show":
-        return template_json(load_template(args.name, search))
-    if action == "check":
+        console.json(template_json(load_template(args.name, search)))
+    elif action == "check":
         folder = Path(args.path)
         problems = check_template(folder, search)
-        console.json(
-            {
-                "folder": str(folder),
-                "ok": not problems,
-                "problems": [
-                    {"file": str(p.path), "line": p.line, "message": p.message} for p in problems
-                ],
-            }
-        )
+        listed = [{"file": str(p.path), "line": p.line, "message": p.message} for p in problems]
+        console.json({"folder": str(folder), "ok": not problems, "problems": listed})
         if problems:
             raise TemplateError(f"{counted(len(problems), 'problem')} in {folder}")
-        return None
-    return template_rows(search)
+    else:
+        console.json(template_rows(search))
 
 
 def cmd_templates(console: Console, args: argparse.Namespace) -> int:
     if getattr(args, "json", False):  # list, show and check have --json
-        document = _json(console, args)
-        if document is not None:
-            console.json(document)
+        _json(console, args)
         return ExitCode.OK
     for line in templates_command(console, args):
         console.out(line)

@@ -85,7 +85,10 @@ def render() -> str:
             "",
             "Every command that reports takes `--json`: it prints exactly one JSON document on "
             "stdout and nothing else there (messages and errors stay on stderr), with the same "
-            "exit status as without it. `-q` does not silence it.",
+            "exit status as without it. `-q` does not silence it. A command whose result is a "
+            "verdict (`verify`, `doctor`, `check-file`, `templates check`, `status`) prints the "
+            "document and then fails with exit 1 when the verdict is bad; an error before there "
+            "is any result leaves stdout empty.",
             "",
             *_shapes(),
             "## `escalate`",

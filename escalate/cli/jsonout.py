@@ -102,7 +102,8 @@ SHAPES: dict[str, dict[str, str]] = {
         "removed": "{kind: n} of what was scrubbed",
     },
     "config show": {
-        "email": "the email stored in the keyring, or null",
+        "email": "the remembered email, or null",
+        "email_source": "keyring, file (the private settings file) or null",
         "email_problem": "why the keyring could not be read, or null",
         "data_folder": "reports, drafts and logs",
         "config_folder": "settings and user templates",

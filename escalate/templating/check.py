@@ -18,14 +18,14 @@ from typing import Any
 
 from escalate.errors import InvalidAnswer, TemplateError
 from escalate.model import Environment
+from escalate.pipeline.assemble import build_report
 from escalate.pipeline.questions import (
-    Defaults,
+    Detected,
     core_questions,
     default_for,
     is_asked,
     validate_answer,
 )
-from escalate.pipeline.run import build_report
 from escalate.render.markdown import build_context
 from escalate.templating.discovery import Template, load_template
 from escalate.templating.engine import make_template_environment, render, run_validator
@@ -159,8 +159,7 @@ def _problem_from(exc: TemplateError, fallback: Path) -> Problem:
 def _sample_render(template: Template) -> list[Problem]:
     try:
         report = sample_report(template)
-        steps = [s.label for s in template.manifest.steps]
-        render(template, build_context(report, steps, template.manifest.questions))
+        render(template, build_context(report, template.checklist, template.manifest.questions))
     except TemplateError as exc:
         return [_problem_from(exc, template.folder / ENTRY)]
     return []
@@ -197,7 +196,7 @@ def _evaluate_questions(template: Template, manifest: Path) -> list[Problem]:
     asked = {q.key for q in template.manifest.questions}
     answers = {k: v for k, v in {**SAMPLE_ANSWERS, **template.manifest.defaults}.items()
                if k not in asked}
-    defaults = Defaults(now=SAMPLE_NOW, timezone="Europe/Berlin", platform="Windows 11")
+    defaults = Detected(now=SAMPLE_NOW, timezone="Europe/Berlin", platform="Windows 11")
     problems: list[Problem] = []
     for q in template.manifest.questions:
         found = _evaluate(q, answers, defaults)
@@ -209,7 +208,7 @@ def _evaluate_questions(template: Template, manifest: Path) -> list[Problem]:
     return problems
 
 
-def _evaluate(q: Question, answers: dict[str, Any], defaults: Defaults) -> list[tuple[str, str]]:
+def _evaluate(q: Question, answers: dict[str, Any], defaults: Detected) -> list[tuple[str, str]]:
     """(field, message) for each part of ``q`` that fails; records ``q``'s answer."""
     found: list[tuple[str, str]] = []
     try:

@@ -25,10 +25,9 @@ def config_command(console: Console, args: argparse.Namespace) -> Iterator[str]:
         set_email(address)
         yield f"email stored in the system keyring: {address}"
     elif action == "unset":
-        from escalate.facts.identity import delete_email
+        from escalate.facts.identity import forget_email
 
-        delete_email()
-        yield "email removed from the system keyring"
+        yield "email removed from " + " and ".join(forget_email(p))
     elif action == "add-template-dir":
         folder = args.path.expanduser().resolve()
         if not folder.is_dir():
@@ -45,6 +44,8 @@ def config_command(console: Console, args: argparse.Namespace) -> Iterator[str]:
             if shown["email_problem"]
             else "(not stored; `escalate config set email ADDRESS`)"
         )
+        if shown["email_source"] == "file":
+            email += " (in the private settings file)"
         yield f"email:          {email}"
         yield f"data folder:    {shown['data_folder']}"
         yield f"config folder:  {shown['config_folder']}"
@@ -54,14 +55,17 @@ def config_command(console: Console, args: argparse.Namespace) -> Iterator[str]:
 
 
 def settings_view(console: Console) -> dict[str, Any]:
-    """``config show`` as data: the stored email (or why there is none) and the folders."""
-    from escalate.facts.identity import get_email
+    """``config show`` as data: the remembered email (or why there is none) and the folders."""
+    from escalate.facts.identity import get_email, remembered_email
 
     p = paths(console.env)
     lookup = get_email()
+    kept = remembered_email(p)
+    in_file = kept.source == "file"
     return {
-        "email": lookup.email,
-        "email_problem": lookup.problem.message if lookup.problem else None,
+        "email": kept.email if in_file else lookup.email,
+        "email_source": "file" if in_file else ("keyring" if lookup.email else None),
+        "email_problem": lookup.problem.message if lookup.problem and not in_file else None,
         "data_folder": str(p.data),
         "config_folder": str(p.config),
         "cache_folder": str(p.cache),

@@ -29,7 +29,7 @@ def templates_command(console: Console, args: argparse.Namespace) -> Iterator[st
     """Run one ``templates`` action; yields lines to print."""
     from escalate.pipeline.run import template_search
 
-    search = template_search(console, list(getattr(args, "template_dir", [])))
+    search = template_search(console.env, list(getattr(args, "template_dir", [])))
     action = args.templates_command or "list"
     if action == "show":
         yield from _show(load_template(args.name, search))
@@ -253,7 +253,7 @@ def _json(console: Console, args: argparse.Namespace) -> None:
     """``templates list|show|check --json``: print the document; a failed check still exits 1."""
     from escalate.pipeline.run import template_search
 
-    search = template_search(console, list(getattr(args, "template_dir", [])))
+    search = template_search(console.env, list(getattr(args, "template_dir", [])))
     action = args.templates_command or "list"
     if action == "show":
         console.json(template_json(load_template(args.name, search)))

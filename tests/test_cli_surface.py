@@ -272,6 +272,16 @@ def test_the_wheel_installs_the_man_page(tmp_path: Path) -> None:
     shown = subprocess.run(["man", "-l", str(installed)], capture_output=True, text=True,
                            env={**os.environ, "MANPAGER": "cat"}, check=False)
     assert shown.returncode == 0 and "escalate completion" in shown.stdout
+    # installed as pip lays it out: <prefix>/share/man/man1 beside <prefix>/bin on PATH
+    prefix = tmp_path / "prefix"
+    (prefix / "bin").mkdir(parents=True)
+    (prefix / "share" / "man" / "man1").mkdir(parents=True)
+    installed.rename(prefix / "share" / "man" / "man1" / "escalate.1")
+    env = {k: v for k, v in os.environ.items() if k != "MANPATH"}
+    env["PATH"] = f"{prefix / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    found = subprocess.run(["man", "-w", "escalate"], capture_output=True, text=True, env=env,
+                           check=False)
+    assert found.stdout.strip() == str(prefix / "share" / "man" / "man1" / "escalate.1")
 
 
 def test_quiet_keeps_the_review_screen_of_an_interactive_run(tmp_path: Path) -> None:

@@ -135,6 +135,9 @@ def test_har_json(tmp_path: Path) -> None:
     assert doc["output"] == str(tmp_path / "in.sanitized.har")
     assert [r["request_id"] for r in doc["failed"]] == sample.failed_ids
     assert doc["removed"]["cookies"] > 0
+    first = doc["first_failure_at"]
+    assert first == min(r["started_at"] for r in doc["failed"] if r["started_at"])
+    assert "T" in first  # ISO 8601, as in report.json
     assert Path(doc["output"]).is_file()
     raw = Path(doc["output"]).read_text()
     assert not any(secret in raw for secret in sample.secrets)

@@ -17,9 +17,19 @@ def add_json(p: argparse._ActionsContainer, what: str = "the result") -> None:
     p.add_argument("--json", action="store_true", help=f"print {what} as one JSON document")
 
 
+def _plain(value: Any) -> str:
+    # Dates as ISO 8601 with UTC as "Z", as pydantic writes them in report.json and in the
+    # other keys of the same document; paths and anything else as their text.
+    iso = getattr(value, "isoformat", None)
+    if not callable(iso):
+        return str(value)
+    text = str(iso())
+    return text[: -len("+00:00")] + "Z" if text.endswith("+00:00") else text
+
+
 def dumps(document: Any) -> str:
-    """The JSON text of ``document``: indented, UTF-8 kept, paths and dates as strings."""
-    return json.dumps(document, indent=2, ensure_ascii=False, default=str)
+    """The JSON text of ``document``: indented, UTF-8 kept, dates ISO 8601, paths as text."""
+    return json.dumps(document, indent=2, ensure_ascii=False, default=_plain)
 
 
 # The documents, as docs/cli.md lists them (a test compares these keys with real output).

@@ -9,9 +9,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from escalate.model import Report, Scope
-from escalate.pipeline.questions import Question
 from escalate.render.escape import MdSafe
-from escalate.templating.templates import Template, render
+from escalate.templating.discovery import Template
+from escalate.templating.engine import render
+from escalate.templating.manifest import Question
 
 
 def _fmt(dt: datetime, zone: str) -> str:

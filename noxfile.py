@@ -24,7 +24,9 @@ def tests(session: nox.Session) -> None:
 def tests_floor(session: nox.Session) -> None:
     """The test suite with every dependency at its lowest declared version (scripts/floor.py)."""
     floor = runpy.run_path("scripts/floor.py")["floor_constraints"]()
-    constraints = Path(session.create_tmp()) / "floor.txt"
+    # Beside the environment, not in session.create_tmp(): that would set TMPDIR, and the
+    # tests' paths would grow long enough to be shortened in messages.
+    constraints = Path(session.virtualenv.location) / "floor.txt"
     constraints.write_text("\n".join(floor) + "\n", encoding="utf-8")
     session.install("-c", str(constraints), "-e", ".[test]")
     session.run("python", "-m", "pip", "freeze", "--exclude-editable", silent=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import zipfile
@@ -68,3 +69,15 @@ def test_wheel_holds_the_package_and_templates_but_no_developer_scripts(
     assert not [n for n in names if "clidoc" in n or n.startswith(("scripts/", "tests/"))]
     top = {n.split("/", 1)[0] for n in names}
     assert {t for t in top if not t.endswith((".dist-info", ".data"))} == {"escalate"}
+
+
+def test_ci_runs_the_readme_quick_start_verbatim_with_the_system_python() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Quick start\n", 1)[1].split("\n## ", 1)[0]
+    commands = re.findall(r"```sh\n(.*?)\n```", section, re.DOTALL)
+    assert commands[:2] == ["python3 scripts/quickstart.py", "python3 scripts/quickstart.py --tests"]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert 'SYSTEM_PATH="/usr/bin:$PATH"' in ci
+    for command in commands[:2]:
+        assert f'PATH="$SYSTEM_PATH" {command}' in ci
+    assert "export ESCALATE_REQUIRE_E2E=1" in ci

@@ -29,17 +29,29 @@ def quickstart() -> ModuleType:
     return module
 
 
+def _pip_wheel_of_this_python() -> Path | None:
+    try:
+        import ensurepip
+    except ImportError:
+        return None
+    # A private helper, but the one place that knows where the wheel is: inside ensurepip
+    # upstream, in /usr/share/python-wheels on Debian.
+    package = ensurepip._get_packages()["pip"]
+    if package.wheel_path:
+        return Path(package.wheel_path)
+    return Path(ensurepip.__file__).parent / "_bundled" / package.wheel_name
+
+
 @pytest.fixture
 def pip_wheel(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """The real pip wheel this Python bundles, served on 127.0.0.1 like a package index."""
-    bundled = Path(importlib.util.find_spec("ensurepip").origin).parent / "_bundled"  # type: ignore[union-attr, arg-type]
-    wheels = sorted(bundled.glob("pip-*.whl"))
-    if not wheels:
-        pytest.skip(f"this Python bundles no pip wheel in {bundled}")
+    source = _pip_wheel_of_this_python()
+    if source is None:
+        pytest.skip("this Python has no ensurepip, so no pip wheel to serve")
     served = tmp_path / "index"
     served.mkdir()
-    wheel = served / wheels[-1].name
-    wheel.write_bytes(wheels[-1].read_bytes())
+    wheel = served / source.name
+    wheel.write_bytes(source.read_bytes())
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args: object) -> None:

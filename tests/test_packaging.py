@@ -75,7 +75,8 @@ def test_ci_runs_the_readme_quick_start_verbatim_with_the_system_python() -> Non
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("\n## Quick start\n", 1)[1].split("\n## ", 1)[0]
     commands = re.findall(r"```sh\n(.*?)\n```", section, re.DOTALL)
-    assert commands[:2] == ["python3 scripts/quickstart.py", "python3 scripts/quickstart.py --tests"]
+    quick_start = ["python3 scripts/quickstart.py", "python3 scripts/quickstart.py --tests"]
+    assert commands[:2] == quick_start
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert 'SYSTEM_PATH="/usr/bin:$PATH"' in ci
     for command in commands[:2]:

@@ -165,7 +165,8 @@ def test_probe_renders_and_refusals_are_specific(
         "{% include '/etc/passwd' %}": "not allowed",
         "{{ '%999999999s' % 'x' }}": "width",
         "{{ 'x' * 10**9 }}": "repetition",
-        "{% for i in range(9999) %}{% for j in range(9999) %}{% endfor %}{% endfor %}": "longer",
+        "{% for i in range(9999) %}{% for j in range(9999) %}{% for k in range(9999) %}"
+        "{% endfor %}{% endfor %}{% endfor %}": "longer",
         "{{ summary|attr('__class__') }}": "No filter named 'attr'",
         "{{ lipsum }}": "'lipsum' is undefined",
     }

@@ -121,9 +121,23 @@ def install(python: Path, extras: str) -> None:
 
 def run(python: Path, *args: str) -> None:
     """Run a step with the virtual environment's Python; a failure stops with its command."""
-    done = subprocess.run([str(python), *args], check=False)
-    if done.returncode != 0:
-        raise QuickstartError(f"this step failed (exit {done.returncode}): python {' '.join(args)}")
+    code = hand_over([str(python), *args])
+    if code != 0:
+        raise QuickstartError(f"this step failed (exit {code}): python {' '.join(args)}")
+
+
+def hand_over(argv: list[str], cwd: Path | None = None) -> int:
+    """Run a program to its end and return its exit code.
+
+    Ctrl-C reaches the program as well (one process group): it decides what to do, such as
+    keeping escalate's draft, and this script waits for it rather than killing it.
+    """
+    process = subprocess.Popen(argv, cwd=cwd)
+    while True:
+        try:
+            return process.wait()
+        except KeyboardInterrupt:
+            continue
 
 
 def say(line: str) -> None:
@@ -140,15 +154,14 @@ def start_escalate(folder: Path, interactive: bool) -> int:
     say(f"escalate is installed: run {escalate}, or `{activate}` and then `escalate`")
     if not interactive:
         say("no terminal, so no guided report: here is `escalate --version`")
-        return subprocess.run([str(escalate), "--version"], check=False).returncode
-    return subprocess.run([str(escalate), "new"], check=False).returncode
+        return hand_over([str(escalate), "--version"])
+    return hand_over([str(escalate), "new"])
 
 
 def run_tests(python: Path, pytest_args: list[str]) -> int:
     """The test suite, with the virtual environment's pytest, from the clone's root."""
     say("Running the test suite")
-    return subprocess.run([str(python), "-m", "pytest", *pytest_args], cwd=ROOT,
-                          check=False).returncode
+    return hand_over([str(python), "-m", "pytest", *pytest_args], cwd=ROOT)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -174,6 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     except QuickstartError as exc:
         print(f"quickstart: error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("quickstart: interrupted; run the same command again to go on", file=sys.stderr)
+        return 130
     if args.tests:
         return run_tests(python, rest)
     return start_escalate(VENV, sys.stdin.isatty() and sys.stdout.isatty())

@@ -138,3 +138,36 @@ def test_arguments_after_dash_dash_only_with_tests(
         quickstart.main(["-x"])
     assert info.value.code == 2
     assert "unrecognised arguments: -x" in capsys.readouterr().err
+
+
+@pytest.mark.e2e
+def test_ctrl_c_is_left_to_the_program_it_started(tmp_path: Path) -> None:
+    # escalate keeps its draft on Ctrl-C; the script must wait for that, not kill it.
+    import pexpect
+
+    child_code = (
+        "import signal, sys, time\n"
+        "def stop(*_):\n"
+        "    time.sleep(0.3)\n"
+        "    print('child kept its work', flush=True)\n"
+        "    sys.exit(7)\n"
+        "signal.signal(signal.SIGINT, stop)\n"
+        "print('child ready', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    driver = tmp_path / "driver.py"
+    driver.write_text(
+        "import importlib.util, sys\n"
+        f"spec = importlib.util.spec_from_file_location('quickstart', {str(SCRIPT)!r})\n"
+        "module = importlib.util.module_from_spec(spec)\n"
+        "spec.loader.exec_module(module)\n"
+        f"code = module.hand_over([sys.executable, '-c', {child_code!r}])\n"
+        "print('exit', code, flush=True)\n"
+    )
+    session = pexpect.spawn(sys.executable, [str(driver)], encoding="utf-8", timeout=30)
+    session.expect_exact("child ready")
+    session.sendintr()
+    session.expect_exact("child kept its work")
+    session.expect_exact("exit 7")
+    session.expect(pexpect.EOF)
+    assert "Traceback" not in (session.before or "")

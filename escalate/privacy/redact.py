@@ -204,7 +204,7 @@ _RULES: list[_Rule] = [
     _Rule(
         "jwt",
         _lb("eyJ") + r"[A-Za-z0-9_\-]*+\.[A-Za-z0-9_\-]*+\.[A-Za-z0-9_\-]*+"
-        r"(?:\.[A-Za-z0-9_\-]*+\.[A-Za-z0-9_\-]*+)?+",
+        r"(?>(?:\.[A-Za-z0-9_\-]*+\.[A-Za-z0-9_\-]*+)?)",
         _jwt,
         needle="eyj",
     ),
@@ -215,12 +215,14 @@ _RULES: list[_Rule] = [
         needle="c",
         fold=True,
     ),
-    _Rule("phone", r"\+(?<![\w+]\+)\d{1,3}+(?:[ .\-]?+\(?+\d{1,5}+\)?+){1,6}+", _phone, needle="+"),
+    _Rule(
+        "phone", r"\+(?<![\w+]\+)\d{1,3}+(?>(?:[ .\-]?+\(?+\d{1,5}+\)?+){1,6})", _phone, needle="+"
+    ),
     *(
         _Rule(
             "phone",
             rf"{label}(?<!\w{label})(?:[ \t]?(?:no\.?|number|#))?[ \t]{{0,3}}+"
-            r"[:=]?[ \t]{0,3}+(?P<v>\+?\(?\d(?:[ ().\-]{0,2}+\d){6,14}+)",
+            r"[:=]?[ \t]{0,3}+(?P<v>\+?\(?\d(?>(?:[ ().\-]{0,2}+\d){6,14}))",
             _phone,
             needle=label[:3],
             fold=True,
@@ -257,7 +259,7 @@ _RULES: list[_Rule] = [
     ),
 ]
 
-_EMAIL_DOMAIN = re.compile(r"@[\w\-]++(?:\.[\w\-]++)++")
+_EMAIL_DOMAIN = re.compile(r"@[\w\-]++(?>(?:\.[\w\-]++)+)")
 _EMAIL_LOCAL_REVERSED = re.compile(r"[\w+\-][\w.+\-]{0,127}+")
 # "icon@2x.png" and "pkg@1.2.3" are not addresses.
 _NOT_TLD = frozenset(

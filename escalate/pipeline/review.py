@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from escalate.model import RedactionSummary, Report
+from escalate.text import Styled, visible
 
 Notify = Callable[[str], None]
 WRITE = "Write the bundle with exactly this content"
@@ -87,8 +88,8 @@ def undo(report: Report, mapping: dict[str, str], placeholder: str) -> None:
 
 def highlight(markdown: str, color: bool) -> str:
     """Mark every placeholder so the reporter sees what was removed (reverse video on a tty)."""
-    if color:
-        return _PLACEHOLDER.sub(lambda m: f"\x1b[7m{m.group(0)}\x1b[0m", markdown)
+    if color:  # our own escapes, around text that was made visible first
+        return Styled(_PLACEHOLDER.sub(lambda m: f"\x1b[7m{m.group(0)}\x1b[0m", visible(markdown)))
     return _PLACEHOLDER.sub(lambda m: f">>{m.group(0)}<<", markdown)
 
 

@@ -12,6 +12,7 @@ from escalate.model import Report, Scope
 from escalate.pipeline.questions import Question
 from escalate.render.escape import MdSafe
 from escalate.templating.templates import Template, render
+from escalate.text import visible
 
 
 def _fmt(dt: datetime, zone: str) -> str:
@@ -93,4 +94,6 @@ def render_markdown(report: Report, template: Template, cache: Path | None = Non
     """The submission Markdown for ``report`` (``cache``: a folder for compiled templates)."""
     steps = [s.label for s in template.manifest.steps]
     context = build_context(report, steps, template.manifest.questions)
-    return render(template, context, cache=cache)
+    # A team template's own text, a HAR's URL: whatever the answers' cleaning did not see is
+    # shown, not obeyed, when the submission is pasted or printed.
+    return visible(render(template, context, cache=cache))

@@ -77,11 +77,25 @@ _DELETE = re.compile(
     r"(\x1b(?:\[[0-?]{0,32}+[!-/]{0,4}+[@-~]|(?=[]\\]))"
     r"|[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]++)"
 )
-# Percent-escapes of the characters secrets and emails are made of are decoded; decoding
-# more would change nothing we match. No decoded character is "%" or a hex digit, so
+# Percent-escapes of the characters secrets, emails and URLs are made of are decoded;
+# decoding more would change nothing we match. No decoded character is "%" or a hex digit, so
 # replacing them one after the other cannot create a new escape.
-_PERCENT = re.compile(r"((?:%(?:2[DdEeBb]|40|5[Ff]|7[Ee]))++)")
-_PERCENT_CHARS = {"%2D": "-", "%2E": ".", "%2B": "+", "%40": "@", "%5F": "_", "%7E": "~"}
+# The URL delimiters are decoded too, so a key inside an encoded URL ("%3Dsk-...") starts
+# after a separator as it would in the plain URL.
+_PERCENT = re.compile(r"((?:%(?:2[DdEeBbFf6]|3[DdAaFf]|40|5[Ff]|7[Ee]))++)")
+_PERCENT_CHARS = {
+    "%2D": "-",
+    "%2E": ".",
+    "%2B": "+",
+    "%40": "@",
+    "%5F": "_",
+    "%7E": "~",
+    "%2F": "/",
+    "%26": "&",
+    "%3D": "=",
+    "%3A": ":",
+    "%3F": "?",
+}
 
 
 def _decode_percent(text: str, _parts: list[str]) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from escalate.errors import CaptureError, EscalateError
-from escalate.model import Report, ScreenshotInfo
+from escalate.model import RedactionSummary, Report, ScreenshotInfo
 from escalate.text import counted
 
 if TYPE_CHECKING:
@@ -144,12 +144,14 @@ def attach_har(
     with tempfile.TemporaryDirectory(prefix="escalate-har-") as tmp:
         out = Path(tmp) / "sanitized.har"
         try:
-            summary = sanitize_har(opts.har, out, Redactor(reporter_email=str(report.email)))
+            redactor = Redactor(reporter_email=str(report.email))
+            summary = sanitize_har(opts.har, out, redactor, keep_bodies=opts.keep_bodies)
         except EscalateError as exc:
             notify(f"HAR skipped: {exc.message}")
             return
         files["sanitized.har"] = out.read_bytes()
     report.failed_requests = list(summary.failed)
+    report.redaction = RedactionSummary(har=summary.removed, bodies_kept=summary.bodies_kept)
     known = list(report.request_ids)
     # Only the failing requests' ids help support; cf-ray is on every successful response too.
     failing = [r.request_id for r in summary.failed if r.request_id]
@@ -158,3 +160,15 @@ def attach_har(
         f"HAR: {summary.entries} requests, {len(summary.failed)} failing, "
         f"{counted(len(summary.request_ids), 'request ID')}"
     )
+
+
+def har_description(report: Report) -> str:
+    """The attachment line of sanitized.har: exactly what was taken out of it."""
+    from escalate.privacy.redact import counts_text
+
+    removed = counts_text(report.redaction.har)
+    text = f"{counted(len(report.failed_requests), 'failing request')}; "
+    text += f"removed: {removed}" if removed else "nothing needed removing"
+    if report.redaction.bodies_kept:
+        text += "; request and response bodies kept, redacted (--keep-bodies)"
+    return text

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from escalate.model import RedactionSummary, Report
+from escalate.model import Report
 from escalate.text import Styled, visible
 
 Notify = Callable[[str], None]
@@ -28,7 +28,7 @@ def redaction_summary(counts: Mapping[str, int]) -> str:
     text = counts_text(dict(counts))
     if not text:
         return "Nothing needed scrubbing: no keys, tokens or other people's data found."
-    return f"Removed before writing: {text} (shown as [PLACEHOLDERS] above)."
+    return f"Removed before writing: {text} (secrets shown as [PLACEHOLDERS])."
 
 
 # A template's answer that is one address and nothing else (a manager's email, say) was
@@ -52,7 +52,7 @@ def _each_text(
 def scrub(report: Report, enabled: bool) -> dict[str, str]:
     """Redact every free-text field in place; returns placeholder → original (kept locally)."""
     if not enabled:
-        report.redaction = RedactionSummary(enabled=False)
+        report.redaction = report.redaction.joined(False, {})
         return {}
     from escalate.privacy.redact import Redactor
 
@@ -65,7 +65,7 @@ def scrub(report: Report, enabled: bool) -> dict[str, str]:
         return value if _JUST_AN_ADDRESS.fullmatch(value.strip()) else text(value)
 
     _each_text(report, text, answer)
-    report.redaction = RedactionSummary(enabled=True, counts=dict(r.counts))
+    report.redaction = report.redaction.joined(True, r.counts)
     return dict(r.mapping)
 
 
@@ -81,8 +81,8 @@ def undo(report: Report, mapping: dict[str, str], placeholder: str) -> None:
         counts[category] -= 1
         if counts[category] <= 0:
             del counts[category]
-    report.redaction = RedactionSummary(
-        enabled=True, counts=counts, undone=[*report.redaction.undone, placeholder]
+    report.redaction = report.redaction.model_copy(
+        update={"counts": counts, "undone": [*report.redaction.undone, placeholder]}
     )
 
 

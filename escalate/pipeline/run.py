@@ -60,6 +60,7 @@ class NewOptions:
     delay: float = 0.0
     redact_boxes: list[str] = field(default_factory=list)
     har: Path | None = None
+    keep_bodies: bool = False
     out: Path | None = None
     formats: frozenset[str] = frozenset({"md", "pdf", "json"})
     make_zip: bool = False
@@ -305,14 +306,9 @@ def _describe_evidence(report: Report, files: dict[str, bytes], opts: NewOptions
         if name.startswith("screenshot.") and shot is not None:
             evidence.append(Evidence(name=name, description=_shot_text(report, shot)))
         elif name == "sanitized.har":
-            n = len(report.failed_requests)
-            evidence.append(
-                Evidence(
-                    name=name,
-                    description=f"{counted(n, 'failing request')}; "
-                    "cookies, tokens and bodies removed",
-                )
-            )
+            from escalate.pipeline.evidence import har_description
+
+            evidence.append(Evidence(name=name, description=har_description(report)))
     if "pdf" in opts.formats:
         evidence.append(
             Evidence(

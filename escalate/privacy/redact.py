@@ -13,6 +13,7 @@ even where no rule would have recognised it.
 from __future__ import annotations
 
 import re
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -57,7 +58,7 @@ _REMEMBER_MIN = 8  # shorter values ("1", "true") would be found inside ordinary
 _VALUE_START = re.compile(r"(?<![^\s=&;?/#:\"',()\[\]{}<>|\\])(?=(\S{8}))")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Redaction:
     """One replaced span; ``start``/``end`` index the OUTPUT text."""
 
@@ -67,12 +68,49 @@ class Redaction:
     end: int
 
 
-@dataclass(frozen=True)
+class _Spans:
+    """Where placeholders went, in columns: a paste may hold millions of them, and a
+    :class:`Redaction` each would cost ten times the memory of these arrays."""
+
+    def __init__(self) -> None:
+        self.starts = array("q")
+        self.categories: list[str] = []
+        self.placeholders: list[str] = []
+
+    def add(self, start: int, category: str, placeholder: str) -> None:
+        self.starts.append(start)
+        self.categories.append(category)
+        self.placeholders.append(placeholder)
+
+    def redactions(self) -> tuple[Redaction, ...]:
+        return tuple(
+            Redaction(c, p, s, s + len(p))
+            for s, c, p in zip(self.starts, self.categories, self.placeholders, strict=True)
+        )
+
+
 class RedactedText:
     """Redacted text and what was replaced in it."""
 
-    text: str
-    redactions: tuple[Redaction, ...]
+    def __init__(self, text: str, redactions: tuple[Redaction, ...] | _Spans = ()) -> None:
+        self.text = text
+        self._spans = redactions
+
+    @property
+    def redactions(self) -> tuple[Redaction, ...]:
+        """Every replaced span, in order (made when asked for)."""
+        spans = self._spans
+        return spans.redactions() if isinstance(spans, _Spans) else spans
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RedactedText):
+            return NotImplemented
+        return self.text == other.text and self.redactions == other.redactions
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"RedactedText({self.text!r}, {self.redactions!r})"
 
 
 # --------------------------------------------------------------------------- detectors
@@ -205,6 +243,62 @@ def _select(cands: list[Candidate]) -> list[Candidate]:
 
 # --------------------------------------------------------------------------- the redactor
 
+_PIECE = 1 << 18
+# A cut goes after a line end, before a line that continues nothing: not indented (a wrapped
+# key), not a cookie of a Set-Cookie list, and not inside a key block.
+_CUT_BEFORE_BAD = re.compile(r"[ \t]|[!#$%&'*+.^_`|~0-9A-Za-z\-]{1,64}+=")
+_LAST_RESORT = (re.compile(r"[ ,;]"), re.compile(r"[^\w.+/=\-]"))
+
+
+def _cut(text: str, start: int) -> int:
+    """Where the piece that starts at ``start`` ends (``len(text)``: it is the last)."""
+    n = len(text)
+    if start + _PIECE >= n:
+        return n
+    pos = start + _PIECE
+    limit = min(n, start + 4 * _PIECE)
+    begin, end = text.rfind("-----BEGIN ", start, pos), text.rfind("-----END ", start, pos)
+    while pos < limit:
+        nl = text.find("\n", pos, limit)
+        if nl < 0:
+            break
+        # Only the text since the last look is searched: one pass over the piece in all.
+        begin = max(begin, text.rfind("-----BEGIN ", max(start, pos - 10), nl + 1))
+        end = max(end, text.rfind("-----END ", max(start, pos - 8), nl + 1))
+        pos = nl + 1
+        if begin <= end and not _CUT_BEFORE_BAD.match(text, pos):
+            return pos
+    # One enormous line: a cut between words only risks a value that has spaces in it, a cut
+    # at other punctuation one that has that; a line of 1M token characters is cut anywhere.
+    for pattern in _LAST_RESORT:
+        m = pattern.search(text, start + _PIECE, limit)
+        if m:
+            return m.end()
+    return limit
+
+
+_COOKIE_HEADER = re.compile(r"(?<![\w\-])(set-)?cookie2?[\"']?[ \t]{0,4}+[:=]", re.IGNORECASE)
+
+
+def _cookie_context(text: str, start: int, end: int, previous: str) -> str:
+    """The header to read the next piece under, when this one ends inside a cookie header."""
+    if end >= len(text) or text[end - 1] == "\n":
+        return ""
+    line = text.rfind("\n", start, end) + 1 or start
+    headers = list(_COOKIE_HEADER.finditer(text, line, end))
+    if not headers:
+        return previous if line == start else ""
+    return "Set-Cookie: x=y; " if headers[-1].group(1) else "Cookie: "
+
+
+def _pieces(text: str) -> Iterator[tuple[int, int]]:
+    start = 0
+    while start < len(text):
+        end = _cut(text, start)
+        yield start, end
+        start = end
+
+
 
 class Redactor:
     """Scrubs secrets and PII; the same value gets the same placeholder on every call."""
@@ -239,18 +333,38 @@ class Redactor:
         return placeholder
 
     def redact(self, text: str) -> RedactedText:
-        """Replace every secret in ``text``; everything else is kept verbatim."""
+        """Replace every secret in ``text``; everything else is kept verbatim.
+
+        A long text is matched piece by piece, cut only between lines that no secret can
+        span, so memory stays flat on a paste with millions of matches.
+        """
+        spans = _Spans()
+        if len(text) <= _PIECE:
+            return RedactedText(self._redact(text, 0, spans), spans)
+        parts: list[str] = []
+        out_len = 0
+        context = ""
+        for s, e in _pieces(text):
+            # A piece cut out of one long cookie header is read as one, header name and all.
+            out = self._redact(context + text[s:e], out_len - len(context), spans)[len(context) :]
+            context = _cookie_context(text, s, e, context)
+            parts.append(out)
+            out_len += len(out)
+        return RedactedText("".join(parts), spans)
+
+    def _redact(self, text: str, out_offset: int, spans: _Spans) -> str:
         norm, maps = normalise(text)
         found_here = _candidates(norm, self._reporter)
         for _s, _e, _tier, category, ident in found_here:
             self._known.add(ident, category)
-        spans = _select([*found_here, *self._known.candidates(norm)])
-        if not spans:
-            return RedactedText(text, ())
+        chosen = _select([*found_here, *self._known.candidates(norm)])
+        del found_here
+        if not chosen:
+            return text
         parts: list[str] = []
-        found: list[Redaction] = []
-        last = out_len = 0
-        for s, e, _tier, category, ident in spans:
+        last = 0
+        out_len = out_offset
+        for s, e, _tier, category, ident in chosen:
             value = norm[s:e]
             for m in maps:
                 s, e = m.start(s), m.end(e)
@@ -260,11 +374,12 @@ class Redactor:
             parts.append(text[last:s])
             out_len += s - last
             parts.append(placeholder)
-            found.append(Redaction(category, placeholder, out_len, out_len + len(placeholder)))
+            if out_len >= 0:  # not in the context put before a piece
+                spans.add(out_len, category, placeholder)
             out_len += len(placeholder)
             last = e
         parts.append(text[last:])
-        return RedactedText("".join(parts), tuple(found))
+        return "".join(parts)
 
     @property
     def counts(self) -> dict[str, int]:

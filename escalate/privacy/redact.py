@@ -212,6 +212,7 @@ def _select(cands: list[Candidate]) -> list[Candidate]:
 
     A later value span (of a cookie, a password) that holds earlier ones whole replaces them:
     a cookie whose value has an IP address in it goes as one cookie value, never in halves.
+    Tier 0 matches (a URL's password, a key block) are exact and never swallowed.
     """
     chosen: list[Candidate] = []  # sorted, never overlapping; one merge per tier
     for tier in sorted({c[2] for c in cands}):
@@ -231,7 +232,7 @@ def _select(cands: list[Candidate]) -> list[Candidate]:
                 merged.append(c)
             elif (
                 c[3] in _CONTAINERS
-                and all(c[0] <= x[0] and x[1] <= c[1] for x in inside)
+                and all(c[0] <= x[0] and x[1] <= c[1] and x[2] > 0 for x in inside)
                 and (c[1] - c[0] > max(x[1] - x[0] for x in inside))
             ):
                 merged.append(c)

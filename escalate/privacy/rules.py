@@ -104,7 +104,13 @@ class _Rule:
 # is taken whole up to its closing quote, spaces and all; an unquoted one ends at a space.
 _VALUE = (
     r"[\"']?[ \t]{0,5}+(?P<sep>=>|:=|->|[=:])[ \t]{0,5}+"
-    r"(?:\"(?P<dq>[^\"\r\n]{1,512}+)\"|'(?P<sq>[^'\r\n]{1,512}+)'|(?P<v>[^\s&;,\"'<>]++))"
+    r"(?:\"(?P<dq>[^\"\r\n]{1,512}+)\"|'(?P<sq>[^'\r\n]{1,512}+)'|(?P<v>[^\s&;,\"'`]++))"
+)
+# "password_super_secure =" names a password too, "token_count =" or "max_tokens =" does not.
+_NAME_TAIL = (
+    r"(?:[_\-.](?!(?:count|limits?|type|url|uri|endpoint|expir\w*|ttl|length|len|size|max|usage"
+    r"|file|path|field|name|hint|policy|reset|strength|format|required|enabled)\b)"
+    r"[a-z0-9]{1,20}+){0,3}+"
 )
 _KV_NAMES = (
     "passw(?:or)?d",
@@ -233,10 +239,11 @@ _RULES: list[_Rule] = [
         0,
         "-u",
     ),
+    _Rule("password", rf"(?<![a-z])pass(?![a-z]){_VALUE}", _secret_value, 3, "pass", fold=True),
     *(
         _Rule(
             "password" if name.startswith(("passw", "pwd")) else "secret",
-            rf"{name}(?:[_-]?(?:key|token|access_key|id))?{_VALUE}",
+            rf"{name}{_NAME_TAIL}{_VALUE}",
             _secret_value,
             3,
             name[:3],
@@ -245,6 +252,9 @@ _RULES: list[_Rule] = [
         for name in _KV_NAMES
     ),
 ]
+
+
+_AUTH_SCHEMES = frozenset({"bearer", "basic", "token", "digest", "negotiate", "ntlm"})
 
 
 def _value_group(m: re.Match[str]) -> str | int:
@@ -267,6 +277,8 @@ def rule_candidates(text: str, folded: str) -> Iterator[Candidate]:
             # "token: expired" is prose; "token=abc" and 'password: "a b c"' are not.
             if kv and group == "v" and m.group("sep") == ":" and not _random_looking(value, 6):
                 continue
+            if kv and value.lower() in _AUTH_SCHEMES:
+                continue  # "Authorization: Bearer ...": the token after it is the secret
             ident = rule.check(value)
             if ident is not None:
                 yield s, e, rule.tier, rule.category, ident

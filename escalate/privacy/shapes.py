@@ -92,9 +92,15 @@ _LOCAL_V4 = [
 ]
 
 
+# "version 1.2.3.4" and "build 10.0.0.1" are versions, whatever they look like.
+_VERSION_BEFORE = re.compile(r"(?:version|ver\.?|build|release|v)[ \t:=]{0,2}$")
+
+
 def _ips(text: str, folded: str) -> Iterator[Candidate]:
     if "." in text:
         for m in _IPV4.finditer(text):
+            if _VERSION_BEFORE.search(folded, max(0, m.start() - 10), m.start()):
+                continue
             address = ipaddress.IPv4Address(m.group())
             if m.group() not in _KEEP_IPS and not any(address in n for n in _LOCAL_V4):
                 yield m.start(), m.end(), 1, "ip_address", m.group()
@@ -121,6 +127,14 @@ _HOME = re.compile(
 )
 _NOT_A_USER = frozenset(
     {
+        # service accounts of CI machines and images, not people
+        "runner",
+        "ubuntu",
+        "ec2-user",
+        "vagrant",
+        "circleci",
+        "jenkins",
+        "root",
         "public",
         "default",
         "shared",

@@ -104,9 +104,9 @@ _EOL = re.compile(r"[\n\r]")
 # A cookie header in free text: "Cookie: ...", "set-cookie: ...", '"cookie": "..."',
 # "document.cookie = '...'". The value runs to the end of the line, or to the quote that
 # closes it when it was opened by one.
-_HEADER = re.compile(
-    r"(?<![\w\-])(?P<set>set-)?cookie2?(?P<q1>[\"']?)[ \t]{0,4}+[:=][ \t]{0,4}+(?P<q2>[\"']?)"
-)
+# It starts with the literal, so ``re`` finds it fast; what precedes it is checked after.
+_HEADER = re.compile(r"cookie2?(?P<q1>[\"']?)[ \t]{0,4}+[:=][ \t]{0,4}+(?P<q2>[\"']?)")
+_WORD = re.compile(r"[\w\-]")
 # A line that is nothing but a cookie with attributes continues a Set-Cookie header.
 _COOKIE_LINE = re.compile(r"[ \t]*+[!#$%&'*+.^_`|~0-9A-Za-z\-]++=[^\s;,]*+(?:;[^\n\r]*+)?+")
 
@@ -118,13 +118,16 @@ def text_spans(text: str, folded: str) -> Iterator[tuple[int, int]]:
         start = m.end()
         if m.start() < last:
             continue  # inside the header before: "cookie" there is a name or a value
+        set_cookie = folded.endswith("set-", 0, m.start())
+        before = m.start() - (4 if set_cookie else 0)
+        if before and _WORD.match(folded, before - 1):
+            continue  # "mycookie=", "x-cookie:"
 
         end = _line_end(text, start, len(text))
         quote = m.group("q2") or (text[m.start() - 1] if m.start() and not m.group("q1") else "")
         if quote in ("'", '"'):
             close = _closing_quote(text, quote, start, end)
             end = close if close >= 0 else end
-        set_cookie = bool(m.group("set"))
         if set_cookie:  # the lines after it that are cookies themselves belong to it
             while end < len(text) and text[end] == "\n":
                 line = _COOKIE_LINE.match(text, end + 1)

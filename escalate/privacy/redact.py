@@ -16,6 +16,7 @@ import re
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import chain
 
 from escalate.privacy.cookies import text_spans
 from escalate.privacy.normalise import fold, normalise
@@ -55,7 +56,10 @@ _NOT_REMEMBERED = frozenset({"email", "phone", "card", "cvc", "ip_address", "use
 _CONTAINERS = frozenset({"cookie", "secret", "password", "bearer_token"})
 _REMEMBER_MIN = 8  # shorter values ("1", "true") would be found inside ordinary words
 # Where a remembered value may start: the start of the text or after a separator.
-_VALUE_START = re.compile(r"(?<![^\s=&;?/#:\"',()\[\]{}<>|\\])(?=(\S{8}))")
+# A separator first (``re`` skips fast to one), then the value's first characters.
+_SEPARATOR = r"[\s=&;?/#:\"',()\[\]{}<>|\\]"
+_VALUE_START = re.compile(rf"{_SEPARATOR}(?=(\S{{8}}))")
+_FIRST_VALUE = re.compile(r"\S{8}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,11 +199,13 @@ class _Known:
     def candidates(self, text: str) -> Iterator[Candidate]:
         if not self.by_prefix:
             return
-        for m in _VALUE_START.finditer(text):
-            bucket = self.by_prefix.get(m.group(1))
+        first = _FIRST_VALUE.match(text)
+        starts = [(0, first.group())] if first else []
+        after = ((m.end(), m.group(1)) for m in _VALUE_START.finditer(text))
+        for s, prefix in chain(starts, after):
+            bucket = self.by_prefix.get(prefix)
             if bucket is None:
                 continue
-            s = m.start()
             for value, category in bucket:
                 e = s + len(value)
                 if text.startswith(value, s) and not text[e : e + 1].isalnum():

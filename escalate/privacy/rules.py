@@ -231,7 +231,7 @@ _RULES: list[_Rule] = [
     ),
     _Rule(
         "password",
-        r"(?<![\w-])(?:-u|--user|--proxy-user)(?:[ \t]++|=)"
+        r"-(?<![\w-]-)(?:u|-user|-proxy-user)(?:[ \t]++|=)"
         r"(?:\"[^\":\s]{1,128}+:(?P<dq>[^\"\r\n]{1,256}+)\""
         r"|'[^':\s]{1,128}+:(?P<sq>[^'\r\n]{1,256}+)'"
         r"|[^\s:\"']{1,128}+:(?P<v>[^\s\"']{1,256}+))",
@@ -239,7 +239,7 @@ _RULES: list[_Rule] = [
         0,
         "-u",
     ),
-    _Rule("password", rf"(?<![a-z])pass(?![a-z]){_VALUE}", _secret_value, 3, "pass", fold=True),
+    _Rule("password", rf"pass(?<![a-z]pass)(?![a-z]){_VALUE}", _secret_value, 3, "pass", fold=True),
     *(
         _Rule(
             "password" if name.startswith(("passw", "pwd")) else "secret",

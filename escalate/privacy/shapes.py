@@ -57,6 +57,7 @@ _DISGUISED_AT = re.compile(_AT)
 _DOMAIN_AFTER = re.compile(rf"[a-z0-9\-]{{1,63}}+(?:{_DOT}[a-z0-9\-]{{1,63}}+){{1,6}}+")
 _LOCAL_REVERSED = re.compile(r"[\w+\-][\w.+\-]{0,63}+")
 _UNDISGUISE = re.compile(rf"{_AT}|{_DOT}")
+_DISGUISE_HINT = re.compile(r"[\[({<][ \t]?at[ \t]?[\])}>]|&#|＠")
 
 
 def _disguised_emails(text: str, folded: str, reporter: str | None) -> Iterator[Candidate]:
@@ -76,14 +77,33 @@ def _disguised_emails(text: str, folded: str, reporter: str | None) -> Iterator[
             yield start, end, 1, "email", plain
 
 
-_IPV4 = re.compile(
-    r"(?<![\w.\-])(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}"
-    r"(?![\w.\-]|\.\d)"
-)
-# A v6 candidate: hex groups with "::" or all eight groups; ipaddress has the last word.
-_IPV6 = re.compile(
-    r"(?<![\w:.])(?:[0-9a-f]{0,4}+:){2,7}+[0-9a-f]{0,4}+(?:(?<=:)(?:\d{1,3}\.){3}\d{1,3})?(?![\w:])"
-)
+# Digits first, so ``re`` skips fast to them; the octets and the edges are checked after.
+_IPV4 = re.compile(r"\d{1,3}+\.\d{1,3}+\.\d{1,3}+\.\d{1,3}+")
+_EDGE = re.compile(r"[\w.\-]")
+# A v6 address has "::" or all eight groups; the text around each "::" is read outwards
+# (a pattern that could start anywhere would be tried at every character), and ipaddress
+# has the last word.
+_IPV6_FULL = re.compile(r"[0-9a-f]{1,4}+(?::[0-9a-f]{1,4}+){7}")
+_V6_BEFORE = re.compile(r"[0-9a-f:]{0,39}+")
+_V6_AFTER = re.compile(r"[0-9a-f:]{0,39}+(?:(?<=:)\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})?")
+_V6_EDGE = re.compile(r"[\w:.]")
+
+
+def _v6_spans(folded: str) -> Iterator[tuple[int, int]]:
+    last = -1
+    pos = folded.find("::")
+    while pos >= 0:
+        if pos >= last:
+            back = _V6_BEFORE.match(folded[max(0, pos - 39) : pos][::-1])
+            start = pos - (back.end() if back else 0)
+            end = _V6_AFTER.match(folded, pos).end()  # type: ignore[union-attr]
+            last = end
+            yield start, end
+        pos = folded.find("::", pos + 2)
+    for m in _IPV6_FULL.finditer(folded):
+        yield m.span()
+
+
 _KEEP_IPS = frozenset({"0.0.0.0", "255.255.255.255", "::1", "::"})  # noqa: S104
 # A home or office network address (RFC 1918) names no one; a public one can.
 _LOCAL_V4 = [
@@ -99,15 +119,21 @@ _VERSION_BEFORE = re.compile(r"(?:version|ver\.?|build|release|v)[ \t:=]{0,2}$")
 def _ips(text: str, folded: str) -> Iterator[Candidate]:
     if "." in text:
         for m in _IPV4.finditer(text):
-            if _VERSION_BEFORE.search(folded, max(0, m.start() - 10), m.start()):
+            s, e = m.span()
+            if (s and _EDGE.match(text, s - 1)) or _EDGE.match(text, e) or (
+                _VERSION_BEFORE.search(folded, max(0, s - 10), s)
+            ):
                 continue
-            address = ipaddress.IPv4Address(m.group())
+            try:
+                address = ipaddress.IPv4Address(m.group())
+            except ValueError:  # an octet over 255, a leading zero
+                continue
             if m.group() not in _KEEP_IPS and not any(address in n for n in _LOCAL_V4):
                 yield m.start(), m.end(), 1, "ip_address", m.group()
-    if "::" not in text and text.count(":") < 7:
-        return
-    for m in _IPV6.finditer(folded):
-        value = m.group()
+    for start, end in _v6_spans(folded):
+        if (start and _V6_EDGE.match(folded, start - 1)) or _V6_EDGE.match(folded, end):
+            continue
+        value = folded[start:end]
         groups = [g for g in value.split(":") if g]
         if value in _KEEP_IPS or len(groups) < 2 or ("::" not in value and len(groups) < 8):
             continue
@@ -117,14 +143,15 @@ def _ips(text: str, folded: str) -> Iterator[Candidate]:
             ipaddress.IPv6Address(value)
         except ValueError:
             continue
-        yield m.start(), m.end(), 1, "ip_address", value
+        yield start, end, 1, "ip_address", value
 
 
 # The user's own name sits in every path under their home folder.
+# A separator first, so ``re`` skips fast to one; what precedes it is checked after.
 _HOME = re.compile(
-    r"(?:(?<![\w.])/(?:home|Users|var/home)/|(?<![\w])[A-Za-z]:\\{1,2}Users\\{1,2}"
-    r"|(?<![\w\\])\\{1,2}Users\\{1,2})(?P<v>[^/\\\s\"'<>:*?|]{1,64}+)"
+    r"(?:/(?:home|Users|var/home)/|\\{1,2}Users\\{1,2})(?P<v>[^/\\\s\"'<>:*?|]{1,64}+)"
 )
+_BEFORE_HOME = re.compile(r"[\w.\\]")
 _NOT_A_USER = frozenset(
     {
         # service accounts of CI machines and images, not people
@@ -156,6 +183,11 @@ _NOT_A_USER = frozenset(
 
 def _home_users(text: str) -> Iterator[Candidate]:
     for m in _HOME.finditer(text):
+        s = m.start()
+        drive = s >= 2 and text[s - 1] == ":" and text[s - 2].isalpha()  # C:\Users\\
+        before = s - 2 if drive else s
+        if before and _BEFORE_HOME.match(text, before - 1):
+            continue
         name = m.group("v")
         if name.lower() not in _NOT_A_USER and not name.startswith(("$", "%", "[")):
             yield m.start("v"), m.end("v"), 1, "user_name", name
@@ -165,7 +197,7 @@ def shape_candidates(text: str, folded: str, reporter: str | None) -> Iterator[C
     """Key blocks, disguised addresses, IP addresses and home-folder user names."""
     if "-----BEGIN " in text:
         yield from _key_blocks(text)
-    if "at" in folded or "&#" in text or "＠" in text:
+    if _DISGUISE_HINT.search(folded):
         yield from _disguised_emails(text, folded, reporter)
     yield from _ips(text, folded)
     if "users" in folded or "/home/" in text:

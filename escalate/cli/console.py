@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from escalate.text import visible
 
 if TYPE_CHECKING:
-    from escalate.pipeline.questions import Prompter, Question
+    from escalate.pipeline.questions import Prompter
+    from escalate.templating.manifest import Question
 
 
 def _utcnow() -> datetime:
@@ -82,7 +83,7 @@ class TerminalPrompter:
     def ask(self, question: Question, default: Any) -> Any:
         import questionary
 
-        if question.help and question.type != "multiline":
+        if question.help:
             self.console.out(f"  ({question.help})")
         if question.type == "multiline":
             return self._multiline(question, default)
@@ -118,13 +119,15 @@ class TerminalPrompter:
         @bindings.add("enter")
         def _enter(event: Any) -> None:
             buf = event.current_buffer
-            if buf.document.current_line.strip() == "" and buf.text.strip():
+            # Enter on an empty line finishes, even with nothing typed (an empty answer is
+            # then said to be needed, or skips an optional question): never a dead end.
+            if buf.document.current_line.strip() == "":
                 buf.validate_and_handle()
             else:
                 buf.insert_text("\n")
 
         self.console.out(f"? {question.prompt}")
-        self.console.out("  (finish with an empty line; Ctrl-X Ctrl-E opens $EDITOR)")
+        self.console.out("  (Enter on an empty line finishes; Ctrl-X Ctrl-E opens $EDITOR)")
         session: PromptSession[str] = PromptSession(
             multiline=True, key_bindings=bindings, enable_open_in_editor=True
         )

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from escalate.model import Report
+from escalate.privacy.redact import counts_text
 from escalate.render.bundle import Bundle
 from escalate.storage.history import StoredReport
 
@@ -41,7 +42,6 @@ def describe_bundle(bundle: Bundle, report: Report) -> str:
 
 
 def _scrubbed(report: Report) -> str:
-    from escalate.privacy.redact import counts_text
 
     redaction = report.redaction
     if not redaction.enabled:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from escalate import __version__
 from escalate.model import StatusSnapshot
 from escalate.text import shorten
 
@@ -75,7 +76,6 @@ def _get_json(url: str, timeout: float) -> Any:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise _Failure("bad status URL (needs http:// or https://)")
     host = parts.hostname
-    from escalate import __version__
 
     request = urllib.request.Request(  # noqa: S310 - scheme checked above
         url, headers={"Accept": "application/json", "User-Agent": f"escalate/{__version__}"})

@@ -30,21 +30,18 @@ import json
 import os
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
-from urllib.parse import urlsplit, urlunsplit
 
 from escalate.errors import EscalateError, OutputError
-from escalate.model import FailedRequest
-from escalate.privacy.cookies import value_spans
+from escalate.facts.user_agent import Client, from_creator, parse_user_agent
+from escalate.model import FailedRequest, Report
+from escalate.privacy.har_scrub import Scrubber, as_dict, dicts
 from escalate.privacy.redact import Redactor, counts_text
-from escalate.privacy.rules import PLACEHOLDER_RE
 from escalate.storage.atomic import unreadable
-from escalate.text import visible
-
-MASK = "[REDACTED]"
+from escalate.text import counted, visible
 
 # Response headers that carry a request id, in the order one is preferred for an entry.
 REQUEST_ID_HEADERS = (
@@ -55,47 +52,6 @@ REQUEST_ID_HEADERS = (
     "x-amzn-requestid",
     "cf-ray",
 )
-_MASKED_HEADERS = frozenset(
-    {
-        "authorization",
-        "proxy-authorization",
-        "x-api-key",
-        "api-key",
-        "openai-api-key",
-        "x-auth-token",
-        "x-csrf-token",
-        "x-xsrf-token",
-        "x-amz-security-token",
-    }
-)
-_COOKIE_HEADERS = {"cookie": False, "cookie2": False, "set-cookie": True, "set-cookie2": True}
-_URL_HEADERS = frozenset({"referer", "location", "origin", "content-location"})
-_SECRET_PARAM_PARTS = (
-    "token",
-    "secret",
-    "passw",
-    "signature",
-    "session",
-    "apikey",
-    "api_key",
-    "api-key",
-    "credential",
-    "auth",
-    "jwt",
-)
-_SECRET_PARAMS = frozenset({"key", "sig", "code", "pwd", "state", "x-amz-signature"})
-_BINARY_TYPES = (
-    "image/",
-    "audio/",
-    "video/",
-    "font/",
-    "application/octet-stream",
-    "multipart/",
-    "application/zip",
-    "application/pdf",
-)
-
-
 class HarError(EscalateError):
     """A HAR file that cannot be read or is not a HAR."""
 
@@ -121,10 +77,21 @@ class HarSummary:
     first_failure_at: datetime | None
     removed: dict[str, int]
     bodies_kept: bool = False
+    client: Client = field(default_factory=Client)  # the browser that recorded the HAR
 
     def removed_text(self) -> str:
         """``"12 cookie values, 3 request bodies"``, or ``"nothing"``."""
         return counts_text(self.removed) or "nothing"
+
+
+def har_attachment_line(report: Report) -> str:
+    """What sanitized.har is, in the attachment list: exactly what was taken out of it."""
+    removed = counts_text(report.redaction.har)
+    text = f"{counted(len(report.failed_requests), 'failing request')}; "
+    text += f"removed: {removed}" if removed else "nothing needed removing"
+    if report.redaction.bodies_kept:
+        text += "; request and response bodies kept, redacted (--keep-bodies)"
+    return text
 
 
 def _load(src: Path) -> dict[str, Any]:
@@ -140,202 +107,7 @@ def _load(src: Path) -> dict[str, Any]:
     log = data.get("log") if isinstance(data, dict) else None
     if not isinstance(log, dict) or not isinstance(log.get("entries"), list):
         raise HarError(f"{src} is JSON but not a HAR file (it has no log.entries)")
-    return _dict(data)
-
-
-class _Scrubber:
-    """Sanitises one HAR in place, counting what it removed."""
-
-    def __init__(self, redactor: Redactor, keep_bodies: bool) -> None:
-        self.redactor = redactor
-        self.keep_bodies = keep_bodies
-        self.bodies = {"request_body": 0, "response_body": 0}
-
-    def text(self, value: str) -> str:
-        return self.redactor.redact(value).text
-
-    def secret(self, value: str, category: str = "secret") -> str:
-        """A value known to be a credential: a placeholder, unless a rule knows it better."""
-        if not value or value == MASK:
-            return value
-        redacted = self.text(value)
-        return redacted if redacted != value else self.redactor.remember(value, category)
-
-    def param(self, name: str, value: str) -> str:
-        """A query or form value: masked outright when its name says it is a credential."""
-        lowered = name.lower()
-        if value and (lowered in _SECRET_PARAMS or any(p in lowered for p in _SECRET_PARAM_PARTS)):
-            return self.secret(value)
-        return self.text(value)
-
-    def url(self, url: str) -> str:
-        try:
-            parts = urlsplit(url)
-        except ValueError:
-            return self.text(url)
-        netloc = parts.netloc
-        if "@" in netloc:
-            userinfo, _, host = netloc.rpartition("@")
-            user, colon, password = userinfo.partition(":")
-            netloc = (
-                f"{user}:{self.secret(password, 'password')}@{host}"
-                if colon
-                else f"{self.secret(user, 'password')}@{host}"
-            )
-        query = "&".join(self._query_pair(p) for p in parts.query.split("&")) if parts.query else ""
-        rebuilt = urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-        return self.text(rebuilt)
-
-    def _query_pair(self, pair: str) -> str:
-        name, eq, value = pair.partition("=")
-        return f"{name}{eq}{self.param(name, value)}" if eq else pair
-
-    def cookie_header(self, value: str, set_cookie: bool) -> str:
-        """Every cookie value in a Cookie or Set-Cookie header replaced; names, attributes kept."""
-        parts: list[str] = []
-        last = 0
-        for s, e in value_spans(value, set_cookie):
-            parts += [value[last:s], self._cookie_value(value[s:e])]
-            last = e
-        return "".join(parts) + value[last:]
-
-    def header(self, name: str, value: str) -> str:
-        lowered = name.lower()
-        if lowered in _COOKIE_HEADERS:
-            return self.cookie_header(value, _COOKIE_HEADERS[lowered])
-        if lowered in _MASKED_HEADERS:
-            scheme, space, rest = value.partition(" ")
-            if space and scheme.isalpha() and rest.strip():
-                kind = "bearer_token" if scheme.lower() == "bearer" else "secret"
-                return f"{scheme} {self.secret(rest.strip(), kind)}"
-            return self.secret(value)
-        if lowered in _URL_HEADERS:
-            return self.url(value)
-        return self.text(value)
-
-    def headers(self, items: Any) -> None:
-        for h in _dicts(items):
-            if isinstance(h.get("value"), str):
-                h["value"] = self.header(str(h.get("name", "")), h["value"])
-
-    def cookies(self, items: Any) -> Any:
-        """``cookies`` in any shape: a list of objects or strings, an object, a string."""
-        if isinstance(items, str):
-            return self.cookie_header(items, False)
-        if isinstance(items, list):
-            return [self.cookies(i) if isinstance(i, str) else self._cookie(i) for i in items]
-        if isinstance(items, dict):
-            if "value" in items and "name" in items:
-                return self._cookie(items)
-            return {k: self._cookie(v) for k, v in items.items()}
-        return items
-
-    def _cookie(self, item: Any) -> Any:
-        if isinstance(item, dict):
-            value = item.get("value")
-            if value not in (None, "", [], {}):
-                item["value"] = self._cookie_value(value)
-            return item
-        return self._cookie_value(item)
-
-    def _cookie_value(self, value: Any) -> Any:
-        if isinstance(value, bool) or value is None or value == "":
-            return value
-        if isinstance(value, dict | list):
-            return self.cookies(value)
-        if isinstance(value, str) and PLACEHOLDER_RE.fullmatch(value):
-            return value  # replaced already (the first pass, see learn_cookies)
-        return self.redactor.remember(str(value), "cookie")
-
-    def learn_cookies(self, message: dict[str, Any]) -> None:
-        """Replace every cookie value of a request or response in a first pass over the HAR,
-        so that a value that an earlier entry's URL repeats is known when that URL is read."""
-        for h in _dicts(message.get("headers")):
-            lowered = str(h.get("name", "")).lower()
-            if lowered in _COOKIE_HEADERS and isinstance(h.get("value"), str):
-                h["value"] = self.cookie_header(h["value"], _COOKIE_HEADERS[lowered])
-        if "cookies" in message:
-            message["cookies"] = self.cookies(message["cookies"])
-
-    def request(self, req: dict[str, Any]) -> None:
-        if isinstance(req.get("url"), str):
-            req["url"] = self.url(req["url"])
-        self.headers(req.get("headers"))  # cookies went in the first pass
-        for q in _dicts(req.get("queryString")):
-            if isinstance(q.get("value"), str):
-                q["value"] = self.param(str(q.get("name", "")), q["value"])
-        post = req.get("postData")
-        if isinstance(post, dict):
-            self.post_data(post)
-        self.private(req)
-
-    def post_data(self, post: dict[str, Any]) -> None:
-        text = post.get("text")
-        params = _dicts(post.get("params"))
-        if not self.keep_bodies or (isinstance(text, str) and _is_binary(post, text)):
-            if (isinstance(text, str) and text) or params:
-                size = len(text.encode("utf-8", "replace")) if isinstance(text, str) else 0
-                post.pop("text", None)
-                post.pop("params", None)
-                post["comment"] = f"request body removed by escalate ({size} bytes)"
-                self.bodies["request_body"] += 1
-            return
-        if isinstance(text, str) and text:
-            post["text"] = self.text(text)
-        for p in params:
-            if isinstance(p.get("value"), str):
-                p["value"] = self.param(str(p.get("name", "")), p["value"])
-
-    def response(self, resp: dict[str, Any]) -> None:
-        self.headers(resp.get("headers"))
-        if isinstance(resp.get("redirectURL"), str) and resp["redirectURL"]:
-            resp["redirectURL"] = self.url(resp["redirectURL"])
-        content = resp.get("content")
-        if isinstance(content, dict) and isinstance(content.get("text"), str):
-            text = content["text"]
-            binary = content.get("encoding") == "base64" or _is_binary(content, text)
-            if self.keep_bodies and not binary:
-                content["text"] = self.text(text)
-            else:
-                del content["text"]
-                content.pop("encoding", None)
-                content["comment"] = "response body removed by escalate"
-                if text:
-                    self.bodies["response_body"] += 1
-        self.private(resp)
-
-    def private(self, obj: dict[str, Any]) -> None:
-        """Redact every string under browser-private ``_fields`` (initiator stacks); drop
-        WebSocket messages unless bodies are kept (they are the conversation too)."""
-        for key in [k for k in obj if k.startswith("_")]:
-            if key == "_webSocketMessages" and not self.keep_bodies and obj[key]:
-                obj[key] = []
-                self.bodies["response_body"] += 1
-                continue
-            obj[key] = _map_strings(obj[key], self.text)
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _dicts(items: Any) -> list[dict[str, Any]]:
-    return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
-
-
-def _map_strings(value: Any, fn: Callable[[str], str]) -> Any:
-    if isinstance(value, str):
-        return fn(value)
-    if isinstance(value, list):
-        return [_map_strings(v, fn) for v in value]
-    if isinstance(value, dict):
-        return {k: _map_strings(v, fn) for k, v in value.items()}
-    return value
-
-
-def _is_binary(body: dict[str, Any], text: str) -> bool:
-    mime = str(body.get("mimeType", ""))
-    return mime.lower().startswith(_BINARY_TYPES) or "\x00" in text[:4096]
+    return as_dict(data)
 
 
 def _status(resp: dict[str, Any]) -> int:
@@ -347,7 +119,7 @@ def _status(resp: dict[str, Any]) -> int:
 
 def _request_id(resp: dict[str, Any]) -> str | None:
     found: dict[str, str] = {}
-    for h in _dicts(resp.get("headers")):
+    for h in dicts(resp.get("headers")):
         name, value = str(h.get("name", "")).lower(), h.get("value")
         if name in REQUEST_ID_HEADERS and isinstance(value, str) and 0 < len(value.strip()) <= 200:
             found.setdefault(name, visible(value.strip()))
@@ -385,18 +157,19 @@ def sanitize_har(
     har = _load(Path(src))
     redactor = redactor or Redactor()
     before = redactor.counts
-    scrub = _Scrubber(redactor, keep_bodies)
+    scrub = Scrubber(redactor, keep_bodies)
     log = har["log"]
     failed: list[FailedRequest] = []
     failed_ids: list[str] = []
     other_ids: list[str] = []
     entries = log["entries"]
-    for entry in _dicts(entries):
-        scrub.learn_cookies(_dict(entry.get("request")))
-        scrub.learn_cookies(_dict(entry.get("response")))
-    for entry in _dicts(entries):
-        req = _dict(entry.get("request"))
-        resp = _dict(entry.get("response"))
+    client = _client(log)  # read before the headers are scrubbed
+    for entry in dicts(entries):
+        scrub.learn_cookies(as_dict(entry.get("request")))
+        scrub.learn_cookies(as_dict(entry.get("response")))
+    for entry in dicts(entries):
+        req = as_dict(entry.get("request"))
+        resp = as_dict(entry.get("response"))
         status = _status(resp)
         is_failed = status >= 400 or status == 0 or bool(resp.get("_error") or entry.get("_error"))
         request_id = _request_id(resp)
@@ -417,7 +190,7 @@ def sanitize_har(
                     error=visible(scrub.text(error)) if error else None,
                 )
             )
-    for page in _dicts(log.get("pages")):
+    for page in dicts(log.get("pages")):
         if isinstance(page.get("title"), str):
             page["title"] = scrub.url(page["title"])
     _write_json(Path(dst), har, _dump_har)
@@ -432,7 +205,24 @@ def sanitize_har(
         first_failure_at=min(starts, key=_utc_key) if starts else None,
         removed=removed,
         bodies_kept=keep_bodies,
+        client=client,
     )
+
+
+def _client(log: dict[str, Any]) -> Client:
+    """The recording browser: a request's User-Agent first, then ``log.browser``."""
+    for entry in dicts(log.get("entries"))[:50]:
+        for header in dicts(as_dict(entry.get("request")).get("headers")):
+            if str(header.get("name", "")).lower() == "user-agent":
+                found = parse_user_agent(str(header.get("value", "")))
+                if found.name is not None:
+                    return found
+    for key in ("browser", "creator"):
+        info = as_dict(log.get(key))
+        found = from_creator(str(info.get("name", "")), str(info.get("version", "")))
+        if found.name is not None:
+            return found
+    return Client()
 
 
 def _utc_key(value: datetime) -> float:

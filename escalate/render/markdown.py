@@ -9,9 +9,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from escalate.model import Report, Scope
-from escalate.pipeline.questions import Question
 from escalate.render.escape import MdSafe
-from escalate.templating.templates import Template, render
+from escalate.templating.discovery import Template
+from escalate.templating.engine import render
+from escalate.templating.manifest import Question
 from escalate.text import visible
 
 
@@ -50,6 +51,7 @@ def build_context(
         "summary": report.summary,
         "error_text": report.error_text,
         "when_local": _fmt(occurred.utc, occurred.timezone),
+        "approximate": occurred.approximate,
         "when_utc": f"{occurred.utc.astimezone(ZoneInfo('UTC')):%Y-%m-%d %H:%M} UTC",
         "timezone": occurred.timezone,
         "platform": report.platform,
@@ -92,7 +94,7 @@ def build_context(
 
 def render_markdown(report: Report, template: Template, cache: Path | None = None) -> str:
     """The submission Markdown for ``report`` (``cache``: a folder for compiled templates)."""
-    steps = [s.label for s in template.manifest.steps]
+    steps = template.checklist
     context = build_context(report, steps, template.manifest.questions)
     # A team template's own text, a HAR's URL: whatever the answers' cleaning did not see is
     # shown, not obeyed, when the submission is pasted or printed.

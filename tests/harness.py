@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import tomli_w
+
 from escalate.cli.console import Console
 from escalate.cli.main import main
 
@@ -67,11 +69,8 @@ def run(
 
 def write_answers(path: Path, **overrides: Any) -> Path:
     """An answers TOML file with the standard answers, some overridden or removed (None)."""
-    from escalate.pipeline.answers import _toml_value
-
-    answers = {**ANSWERS, **overrides}
-    lines = [f"{k} = {_toml_value(v)}" for k, v in answers.items() if v is not None]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    answers = {k: v for k, v in {**ANSWERS, **overrides}.items() if v is not None}
+    path.write_text(tomli_w.dumps(answers), encoding="utf-8")
     return path
 
 

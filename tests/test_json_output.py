@@ -49,7 +49,10 @@ def test_new_json_names_the_folder_files_hashes_and_scrubbing(tmp_path: Path) ->
     for f in doc["files"]:
         data = (folder / f["name"]).read_bytes()
         assert (f["size"], f["sha256"]) == (len(data), sha256(data))
-    assert doc["redaction"] == {"enabled": True, "counts": {"email": 1}, "undone": []}
+    redaction = doc["redaction"]
+    assert (redaction["enabled"], redaction["counts"], redaction["undone"]) == (
+        True, {"email": 1}, []
+    )
     assert doc["id"] == json.loads((folder / "report.json").read_text())["id"]
     # the text output says the same
     text = run(*NEW, "--answers", str(answers), "--out", str(tmp_path / "c")).out
@@ -134,7 +137,9 @@ def test_har_json(tmp_path: Path) -> None:
     doc = _doc("har", str(src))
     assert doc["output"] == str(tmp_path / "in.sanitized.har")
     assert [r["request_id"] for r in doc["failed"]] == sample.failed_ids
-    assert doc["removed"]["cookies"] > 0
+    assert doc["removed"]["cookie"] > 0 and doc["removed"]["response_body"] > 0
+    text = run("har", str(src), "-o", str(tmp_path / "again.har")).out
+    assert f"{doc['entries']} requests, {len(doc['failed'])} failing" in text
     first = doc["first_failure_at"]
     assert first == min(r["started_at"] for r in doc["failed"] if r["started_at"])
     assert "T" in first  # ISO 8601, as in report.json

@@ -40,7 +40,7 @@ SHAPES: dict[str, dict[str, str]] = {
         "folder": "the bundle folder",
         "files": "[{name, size (bytes), sha256}] for every file in the bundle, SHA256SUMS last",
         "zip": "the zip written with --zip, or null",
-        "redaction": "{enabled, counts: {kind: n}, undone: [placeholder]}",
+        "redaction": "report.json's redaction: {enabled, counts: {kind: n}, undone, ...}",
         "screenshot_problem": "why there is no screenshot, or null",
     },
     "verify": {

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from escalate.errors import EscalateError, ExitCode
+from escalate.text import visible
 
 if TYPE_CHECKING:
     from escalate.cli.console import Console
@@ -94,6 +95,7 @@ def _failed(
     import traceback
 
     from escalate.cli.crash import save_traceback
+
     if isinstance(exc, BrokenPipeError):  # the reader (``| head``) stopped early: not our failure
         return int(ExitCode.OK)
     if isinstance(exc, KeyboardInterrupt | EOFError):
@@ -106,17 +108,18 @@ def _failed(
     if known is not None:
         if debug:
             traceback.print_exception(exc, file=err)
-        print(f"escalate: error: {known.message}", file=err)
+        # A message may quote a file name or a template's text: the terminal boundary holds.
+        print(visible(f"escalate: error: {known.message}"), file=err)
         if known.hint:
-            print(f"  hint: {known.hint}", file=err)
+            print(visible(f"  hint: {known.hint}"), file=err)
         return int(known.exit_code)
     if not isinstance(exc, Exception):
         raise exc
     env = console.env if console is not None else os.environ
     log = save_traceback(exc, argv, env)
-    print(f"escalate: internal error: {type(exc).__name__}: {exc}", file=err)
+    print(visible(f"escalate: internal error: {type(exc).__name__}: {exc}"), file=err)
     where = f"the traceback is saved in {log}" if log else "run again with --debug to see it"
-    print(f"  hint: this is a bug in escalate; {where}; please report it", file=err)
+    print(visible(f"  hint: this is a bug in escalate; {where}; please report it"), file=err)
     return int(ExitCode.INTERNAL)
 
 

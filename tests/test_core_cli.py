@@ -38,7 +38,7 @@ def test_new_writes_a_verifiable_bundle(tmp_path: Path) -> None:
     assert "```text\nCode interpreter session expired\n```" in md
     assert "2026-11-20 09:15 IST (Asia/Kolkata) · 2026-11-20 03:45 UTC" in md
     report = json.loads((bundle / "report.json").read_text())
-    assert report["schema_version"] == 1
+    assert report["schema_version"] == 2
     assert report["occurred_at"]["utc"].startswith("2026-11-20T03:45:00")
     assert report["request_ids"] == [ANSWERS["request_id"]]
 

@@ -253,6 +253,12 @@ def _add_new_options(parser: argparse.ArgumentParser, include_answers: bool = Tr
         help="do not check the status page",
     )
     p.add_argument(
+        "--status-url",
+        metavar="URL",
+        help="status page to check: an incident.io feed or a Statuspage summary.json "
+        "(default: status.openai.com)",
+    )
+    p.add_argument(
         "--no-redact",
         dest="redact",
         action="store_false",

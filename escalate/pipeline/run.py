@@ -20,18 +20,18 @@ from escalate import __version__
 from escalate.background import Job
 from escalate.cli.console import Console
 from escalate.errors import EscalateError, InvalidAnswer
+from escalate.facts.status import StatusFeed, fetch_feed
 from escalate.model import (
     Environment,
     Evidence,
     OccurredAt,
     Report,
     ScreenshotInfo,
-    StatusSnapshot,
     TemplateRef,
 )
 from escalate.pipeline import answers as A
 from escalate.pipeline.questions import Defaults, Question, core_questions, fill
-from escalate.render.bundle import Bundle, write_bundle
+from escalate.render.bundle import Bundle, evidence_entry, write_bundle
 from escalate.storage.atomic import atomic_write, private_dir
 from escalate.storage.drafts import Draft, DraftStore
 from escalate.storage.history import ReportStore
@@ -66,6 +66,7 @@ class NewOptions:
     yes: bool = False
     resume: bool = False
     status: bool | None = None
+    status_url: str | None = None
     redact: bool = True
     environment_job: Job[Environment] | None = None
 
@@ -160,7 +161,8 @@ def run_new(console: Console, opts: NewOptions, notify: Notify) -> NewResult:
 
     attach_screenshot(console, opts, report, files, prompter, notify)
     attach_har(opts, report, answers, files, notify)
-    report.status = status_job.result(5.0, None) if status_job else None
+    feed = status_job.result(5.0, None) if status_job else None
+    report.status = feed.at(report.occurred_at.utc) if feed else None
     from escalate.pipeline import review
     from escalate.render.markdown import render_markdown
 
@@ -284,45 +286,30 @@ def build_report(
     )
 
 
-def _start_status(console: Console, opts: NewOptions) -> Job[StatusSnapshot | None] | None:
-    if opts.status is False or (opts.status is None and console.offline):
+def _start_status(console: Console, opts: NewOptions) -> Job[StatusFeed | None] | None:
+    if opts.status is False or (opts.status is None and console.offline and not opts.status_url):
         return None
-    url = console.env.get("ESCALATE_STATUS_URL")
+    url = opts.status_url or console.env.get("ESCALATE_STATUS_URL")
 
-    def fetch() -> StatusSnapshot | None:
-        from escalate.facts.status import fetch_status
-
+    def fetch() -> StatusFeed | None:
         now = console.clock()
-        return fetch_status(url, now=now) if url else fetch_status(now=now)
+        return fetch_feed(url, now=now) if url else fetch_feed(now=now)
 
     return Job.start(fetch, "status")
 
 
 def _describe_evidence(report: Report, files: dict[str, bytes], opts: NewOptions) -> None:
+    # Only the evidence files: the PDF and report.json are this report itself, and a file
+    # cannot carry its own checksum.
     evidence: list[Evidence] = []
     shot = report.screenshot
     for name in files:
         if name.startswith("screenshot.") and shot is not None:
-            evidence.append(Evidence(name=name, description=_shot_text(report, shot)))
+            evidence.append(evidence_entry(name, _shot_text(report, shot), files[name]))
         elif name == "sanitized.har":
             n = len(report.failed_requests)
-            evidence.append(
-                Evidence(
-                    name=name,
-                    description=f"{counted(n, 'failing request')}; "
-                    "cookies, tokens and bodies removed",
-                )
-            )
-    if "pdf" in opts.formats:
-        evidence.append(
-            Evidence(
-                name="submission.pdf", description="this submission as a PDF (report.json embedded)"
-            )
-        )
-    if opts.formats & {"json", "pdf"}:
-        evidence.append(
-            Evidence(name="report.json", description="the same report, machine-readable")
-        )
+            text = f"{counted(n, 'failing request')}; cookies, tokens and bodies removed"
+            evidence.append(evidence_entry(name, text, files[name]))
     report.evidence = evidence
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from escalate.errors import OutputError, VerifyError
+from escalate.model import Evidence
 from escalate.storage.atomic import atomic_write, fresh_dir
 
 SUMS = "SHA256SUMS"
@@ -41,6 +42,11 @@ class Bundle:
 def sha256(data: bytes) -> str:
     """Hex SHA-256 of ``data``."""
     return hashlib.sha256(data).hexdigest()
+
+
+def evidence_entry(name: str, description: str, data: bytes) -> Evidence:
+    """An evidence file as report.json lists it: what it is, its size and SHA-256."""
+    return Evidence(name=name, description=description, sha256=sha256(data), size=len(data))
 
 
 def _ordered(names: list[str]) -> list[str]:

@@ -42,6 +42,7 @@ def cmd_new(console: Console, args: argparse.Namespace) -> int:
         yes=args.yes,
         resume=getattr(args, "resume", False),
         status=args.status,
+        status_url=args.status_url,
         redact=args.redact,
         environment_job=environment,
     )

@@ -58,7 +58,10 @@ def add_parsers(sub: Any) -> None:
     tri.add_argument("text", nargs="?", metavar="ERROR", help="the error text (default: ask)")
 
     st = sub.add_parser("status", help="the OpenAI status page right now")
-    st.add_argument("--url", help="another Statuspage summary.json URL")
+    st.add_argument(
+        "--url", help="another status page: an incident.io feed or a Statuspage summary.json"
+    )
+    st.add_argument("--json", action="store_true", help="machine-readable output")
 
 
 def cmd_redact(console: Console, args: argparse.Namespace) -> int:
@@ -162,14 +165,22 @@ def cmd_triage(console: Console, args: argparse.Namespace) -> int:
 
 def cmd_status(console: Console, args: argparse.Namespace) -> int:
     from escalate.facts.status import fetch_status
+    from escalate.render.status_text import components_text
 
     url = args.url or console.env.get("ESCALATE_STATUS_URL")
-    snap = fetch_status(url) if url else fetch_status()
+    now = console.clock()
+    snap = fetch_status(url, now=now) if url else fetch_status(now=now)
     if snap.error:
         raise EscalateError(f"status page: {snap.error}", "check your connection, or try later")
+    if args.json:
+        console.out(snap.model_dump_json(indent=2))
+        return ExitCode.OK
     console.out(f"{snap.description or snap.indicator} (indicator: {snap.indicator})")
-    for incident in snap.incidents:
-        console.out(f"  incident: {incident}")
+    for incident in snap.ongoing:
+        where = components_text(incident.components)
+        console.out(f"  incident: {incident.name}" + (f" — affecting {where}" if where else ""))
+    if snap.affected:
+        console.out(f"  not operational: {components_text(snap.affected)}")
     return ExitCode.OK
 
 

@@ -114,6 +114,12 @@ class ClipboardError(EscalateError):
     default_hint = "open submission.md and copy it from there"
 
 
+class DeliveryError(EscalateError):
+    """The bundle could not be sent (no server set up, refused login, too large, no answer)."""
+
+    default_hint = "nothing was sent; attach the bundle's files by hand, or fix the cause and retry"
+
+
 class RenderError(EscalateError):
     """The PDF could not be rendered; the Markdown and JSON are unaffected."""
 

@@ -24,7 +24,7 @@ def _new(tmp_path: Path, env: dict[str, str], *flags: str):  # type: ignore[no-u
 
 
 @pytest.mark.e2e
-def test_copy_puts_the_submission_on_the_x_clipboard(tmp_path: Path) -> None:
+def test_copy_puts_the_message_text_on_the_x_clipboard(tmp_path: Path) -> None:
     require_tool("Xvfb", "xclip")
     with xvfb(640, 480) as server:
         env = {"DISPLAY": server.display}
@@ -35,7 +35,9 @@ def test_copy_puts_the_submission_on_the_x_clipboard(tmp_path: Path) -> None:
             ["xclip", "-o", "-selection", "clipboard"], env={**os.environ, **env},
             capture_output=True, timeout=10, check=True,
         ).stdout.decode("utf-8")
-    assert pasted == (tmp_path / "b" / "submission.md").read_text(encoding="utf-8")
+    # the chat-box text, not the Markdown
+    assert pasted == (tmp_path / "b" / "message.txt").read_text(encoding="utf-8")
+    assert "| ---" not in pasted and "<sub>" not in pasted
     assert "ünïcödé ✓" in pasted
 
 

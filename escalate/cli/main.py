@@ -42,6 +42,9 @@ COMMANDS: dict[str, str] = {
     "check-file": "tools",
     "triage": "tools",
     "status": "tools",
+    "copy": "delivery",
+    "eml": "delivery",
+    "send": "delivery",
 }
 
 

@@ -91,6 +91,23 @@ def build_parser() -> argparse.ArgumentParser:
     cfg_set.add_argument("value")
     cfg_unset = cfg_sub.add_parser("unset", help="forget a value: email")
     cfg_unset.add_argument("key", choices=["email"])
+    smtp = cfg_sub.add_parser(
+        "set-smtp", help="the mail server for `escalate send` (password into the keyring)"
+    )
+    smtp.add_argument("server", metavar="HOST[:PORT]")
+    smtp.add_argument("--user", metavar="USER", help="login name (none: send without login)")
+    smtp.add_argument(
+        "--tls",
+        choices=["starttls", "ssl", "none"],
+        default="starttls",
+        help="starttls (port 587, default), ssl (port 465) or none (port 25)",
+    )
+    smtp.add_argument("--cafile", type=Path, metavar="PEM", help="trust this CA certificate")
+    smtp.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input (never give it on the command line)",
+    )
     add_dir = cfg_sub.add_parser("add-template-dir", help="add a team template folder")
     add_dir.add_argument("path", type=Path)
     cfg_sub.add_parser("show", help="show settings and where files live")
@@ -129,9 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_capture_options(shot)
 
     sub.add_parser("doctor", help="check what works on this machine (display, keyring, PDF)")
-    from escalate.cli.commands.tools import add_parsers
+    from escalate.cli.commands import delivery, tools
 
-    add_parsers(sub)
+    tools.add_parsers(sub)
+    delivery.add_parsers(sub)
     return parser
 
 
@@ -152,6 +170,18 @@ def _delay(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
     if not 0 <= value <= 60:
         raise argparse.ArgumentTypeError("give a delay from 0 to 60 seconds")
+    return value
+
+
+def _chat_limit(text: str) -> int:
+    from escalate.render.message import MIN_CHAT_LIMIT
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of characters") from None
+    if value < MIN_CHAT_LIMIT:
+        raise argparse.ArgumentTypeError(f"give at least {MIN_CHAT_LIMIT} characters")
     return value
 
 
@@ -274,6 +304,14 @@ def _add_new_options(parser: argparse.ArgumentParser, include_answers: bool = Tr
     )
     _add_format(p)
     p.add_argument("--zip", dest="make_zip", action="store_true", help="also write DIR.zip")
+    p.add_argument(
+        "--chat-limit",
+        type=_chat_limit,
+        default=4000,
+        metavar="N",
+        help="split message.txt into message-1.txt, message-2.txt… of at most N characters "
+        "for a chat box (default 4000)",
+    )
     p.add_argument(
         "--copy",
         action="store_true",

@@ -97,3 +97,13 @@ def show_text(record: StoredReport, as_json: bool = False) -> str:
         return header + "\n\n" + md.read_text(encoding="utf-8")
     except OSError:
         return header + "\n\n" + json.dumps(record.data, indent=2, ensure_ascii=False)
+
+
+def copied_line(tool: str, part: int, total: int, report_id: str) -> str:
+    """What was copied, and the next part's command when there is one."""
+    if total == 1:
+        return f"Copied to the clipboard ({tool}): paste it into the support chat."
+    line = f"Copied part {part} of {total} to the clipboard ({tool}): paste it into the chat."
+    if part < total:
+        line += f" Next: escalate copy {report_id} --part {part + 1}"
+    return line

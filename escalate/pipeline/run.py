@@ -32,6 +32,7 @@ from escalate.model import (
 from escalate.pipeline import answers as A
 from escalate.pipeline.questions import Defaults, Question, core_questions, fill
 from escalate.render.bundle import Bundle, evidence_entry, write_bundle
+from escalate.render.message import DEFAULT_CHAT_LIMIT, message_files
 from escalate.storage.atomic import atomic_write, private_dir
 from escalate.storage.drafts import Draft, DraftStore
 from escalate.storage.history import ReportStore
@@ -63,6 +64,7 @@ class NewOptions:
     out: Path | None = None
     formats: frozenset[str] = frozenset({"md", "pdf", "json"})
     make_zip: bool = False
+    chat_limit: int = DEFAULT_CHAT_LIMIT
     yes: bool = False
     resume: bool = False
     status: bool | None = None
@@ -340,7 +342,9 @@ def _write(
     # map); the bundle is a folder of its own, even by default, so "attach every file in it"
     # is always safe.
     out = opts.out if opts.out is not None else record / BUNDLE_DIR
-    payload = render_files(report, template, files, opts.formats, notify, markdown)
+    payload = render_files(
+        report, template, files, opts.formats, notify, markdown, chat_limit=opts.chat_limit
+    )
     private_dir(record)
     bundle = write_bundle(out, payload, make_zip=opts.make_zip)
     report_json = payload.get("report.json") or report.model_dump_json(indent=2).encode()
@@ -365,10 +369,12 @@ def render_files(
     notify: Notify,
     markdown: str | None = None,
     compiled: Path | None = None,
+    chat_limit: int = DEFAULT_CHAT_LIMIT,
 ) -> dict[str, bytes]:
     """The bundle's files for ``formats``; a PDF failure is a note, never a lost bundle.
 
     ``compiled`` is the folder for compiled templates, used when ``markdown`` is not given.
+    The plain-text message for a chat box (split at ``chat_limit``) is in every bundle.
     """
     from escalate.render.markdown import render_markdown
 
@@ -377,6 +383,7 @@ def render_files(
     payload: dict[str, bytes] = {}
     if "md" in formats:
         payload["submission.md"] = markdown.encode()
+    payload.update(message_files(markdown, chat_limit))
     if "json" in formats or "pdf" in formats:
         payload["report.json"] = report_json
     payload.update(files)

@@ -105,6 +105,10 @@ class Manifest(BaseModel):
     defaults: dict[str, str | bool | list[str]] = Field(default_factory=dict)
     questions: list[TemplateQuestion] = Field(default_factory=list)
     steps: list[StepSpec] = Field(default_factory=list)
+    # Where `escalate eml` and `send` address the report unless --to says otherwise.
+    support_email: str | None = Field(
+        default=None, pattern=r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$"
+    )
 
     @field_validator("defaults")
     @classmethod
@@ -343,8 +347,10 @@ def _merge(chain: list[tuple[Path, str, Manifest]]) -> Template:
         for q in manifest.questions:
             questions[q.key] = q
         steps = manifest.steps or steps
+    support = next((m.support_email for _, _, m in chain if m.support_email), None)
     merged = child.model_copy(
-        update={"defaults": defaults, "questions": list(questions.values()), "steps": steps}
+        update={"defaults": defaults, "questions": list(questions.values()), "steps": steps,
+                "support_email": support}
     )
     return Template(
         merged, folder, origin, chain=[f for f, _, _ in chain], names=[f.name for f, _, _ in chain]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import default
 from email.utils import format_datetime, make_msgid
 
 from escalate.delivery.locate import Located
@@ -32,7 +32,7 @@ def subject(located: Located) -> str:
 
 def build_message(located: Located, to: str, now: datetime, draft: bool = True) -> EmailMessage:
     """The message for ``located``'s bundle, addressed to ``to`` (a draft unless ``draft``)."""
-    msg = EmailMessage(policy=SMTP)
+    msg = EmailMessage(policy=default)
     msg["Subject"] = subject(located)
     msg["From"] = str(located.report.email)
     msg["To"] = to

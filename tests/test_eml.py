@@ -65,7 +65,7 @@ def test_eml_to_and_out(tmp_path: Path) -> None:
 
 
 def test_a_split_message_is_one_body_again(tmp_path: Path) -> None:
-    error = "\n".join(f"line {i:04d} of a long trace: upload failed at step {i}" for i in range(200))
+    error = "\n".join(f"line {i:04d} of a long trace: failed at step {i}" for i in range(200))
     bundle = make_bundle(tmp_path, "--chat-limit", "1000", "--format", "md,json",
                          error_text=error)
     assert not (bundle / "message.txt").exists()

@@ -14,6 +14,7 @@ import smtplib
 import ssl
 from dataclasses import asdict, dataclass
 from email.message import EmailMessage
+from email.policy import SMTP
 from typing import Literal
 
 from escalate.errors import DeliveryError
@@ -99,7 +100,7 @@ def password_for(settings: SmtpSettings) -> str | None:
 def send(settings: SmtpSettings, password: str | None, msg: EmailMessage, sender: str,
          to: str, timeout: float = 30.0) -> int:
     """Send ``msg``; returns its size in bytes. Every failure is one :class:`DeliveryError`."""
-    data = msg.as_bytes()
+    data = msg.as_bytes(policy=SMTP)  # CRLF: smtplib sends bytes as they are
     try:
         with _connect(settings, timeout) as server:
             limit = int(server.esmtp_features.get("size", "0").split()[0] or 0)
@@ -186,7 +187,7 @@ def _b64(data: bytes) -> str:
 
 
 def _mib(size: int) -> str:
-    return f"{size / (1 << 20):.1f} MiB"
+    return f"{size / (1 << 20):.1f} MiB" if size >= 1 << 20 else f"{size / 1024:.0f} KiB"
 
 
 def _text(raw: bytes | str) -> str:

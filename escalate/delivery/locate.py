@@ -60,8 +60,13 @@ def locate(p: Paths, ref: str) -> Located:
         raise VerifyError(f"{counted(len(broken), 'file')} in {folder} changed or missing: "
                           f"{', '.join(broken)}")
     source = folder / "report.json"
-    if not source.is_file() and record is not None:
-        source = record.folder / "report.json"
+    if not source.is_file():  # a bundle without json: its history record has the report
+        record = record or next(
+            (r for r in store.all() if r.bundle is not None and r.bundle == folder.resolve()),
+            None,
+        )
+        if record is not None:
+            source = record.folder / "report.json"
     try:
         report = Report.model_validate_json(source.read_bytes())
     except FileNotFoundError:

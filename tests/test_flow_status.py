@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
 
 from tests.harness import run, write_answers
+from tests.status_server import INCIDENT_IO, STATUSPAGE, serve
 
 SUMMARY = {
     "status": {"indicator": "minor", "description": "Partially Degraded Service"},
@@ -21,23 +20,8 @@ SUMMARY = {
 
 @pytest.fixture
 def status_server() -> Iterator[str]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = json.dumps(SUMMARY).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/api/v2/summary.json"
-    server.shutdown()
+    with serve({"/api/v2/summary.json": json.dumps(SUMMARY).encode()}) as base:
+        yield f"{base}/api/v2/summary.json"
 
 
 def _new(tmp_path: Path, url: str):
@@ -76,8 +60,6 @@ def _new_with(tmp_path: Path, url: str, **answers: str):
 
 @pytest.mark.parametrize("kind", ["incident.io", "statuspage"])
 def test_new_report_names_the_ongoing_incident_and_component(tmp_path: Path, kind: str) -> None:
-    from tests.status_server import INCIDENT_IO, STATUSPAGE, serve
-
     routes, path = ((INCIDENT_IO, "/proxy/status.openai.com") if kind == "incident.io"
                     else (STATUSPAGE, "/api/v2/summary.json"))
     with serve(dict(routes)) as base:
@@ -94,8 +76,6 @@ def test_new_report_names_the_ongoing_incident_and_component(tmp_path: Path, kin
 
 @pytest.mark.parametrize("kind", ["incident.io", "statuspage"])
 def test_resolved_incident_that_overlapped_is_named(tmp_path: Path, kind: str) -> None:
-    from tests.status_server import INCIDENT_IO, STATUSPAGE, serve
-
     routes, path = ((INCIDENT_IO, "/proxy/status.openai.com") if kind == "incident.io"
                     else (STATUSPAGE, "/api/v2/summary.json"))
     with serve(dict(routes)) as base:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from escalate.render.markdown import render_markdown
-from escalate.templating.templates import DEFAULT_TEMPLATE, load_template, search_path
+from escalate.templating.discovery import DEFAULT_TEMPLATE, load_template, search_path
 from tests.harness import run, write_answers
 from tests.test_docs_golden import sample_report
 

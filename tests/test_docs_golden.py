@@ -10,7 +10,7 @@ import pytest
 
 from escalate.model import Browser, Environment, OccurredAt, Report, TemplateRef
 from escalate.render.markdown import render_markdown
-from escalate.templating.templates import load_template, search_path
+from escalate.templating.discovery import load_template, search_path
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden"

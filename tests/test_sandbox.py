@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 
 from escalate.errors import TemplateError
+from escalate.templating.engine import evaluate_condition, render_string
+from escalate.templating.isolation import run_limited
 from escalate.templating.sandbox import (
     MAX_TEMPLATE_BYTES,
     SafeLoader,
     check_context,
     make_environment,
     produce,
-    run_limited,
 )
-from escalate.templating.templates import evaluate_condition, render_string
 
 BOMBS = {
     "nested loops": "{% for i in range(10000) %}{% for j in range(10000) %}{{ i }}{% endfor %}"

@@ -17,7 +17,8 @@ from escalate.cli.commands.templates import sample_report
 from escalate.errors import TemplateError
 from escalate.render.escape import _is_inert
 from escalate.render.markdown import build_context
-from escalate.templating.templates import load_template, render, search_path
+from escalate.templating.discovery import load_template, search_path
+from escalate.templating.engine import render
 
 CORPUS_FILE = Path("/work/shared/fixtures/template_attacks.json")
 SECRET = "SECRET-FILE-CANARY-5d1e"

@@ -16,19 +16,15 @@ from escalate.pipeline.questions import core_questions
 from escalate.render.markdown import build_context
 from escalate.storage.history import ReportStore
 from escalate.storage.paths import load_settings, paths
-from escalate.templating.templates import (
-    Manifest,
-    TemplateQuestion,
+from escalate.templating.discovery import (
     builtin_root,
     discover,
     load_template,
     merge_questions,
-    parse_size,
-    read_manifest,
-    render,
-    run_validator,
     search_path,
 )
+from escalate.templating.engine import parse_size, render, run_validator
+from escalate.templating.manifest import Manifest, TemplateQuestion, read_manifest
 from tests.conftest import require_tool
 from tests.harness import ANSWERS, run, write_answers
 

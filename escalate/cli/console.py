@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
-    from escalate.pipeline.questions import Prompter, Question
+    from escalate.pipeline.questions import Prompter
+    from escalate.templating.manifest import Question
 
 
 def _utcnow() -> datetime:

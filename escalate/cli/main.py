@@ -25,31 +25,31 @@ Handler = Callable[["Console", argparse.Namespace], int]
 # Command modules are imported only when their command runs: importing all of them would
 # cost `escalate --version` (measured in `nox -s bench`) the whole package.
 COMMANDS: dict[str, str] = {
-    "new": "report",
-    "repeat": "report",
-    "verify": "history",
-    "list": "history",
-    "show": "history",
-    "render": "history",
-    "schema": "history",
-    "config": "config",
-    "templates": "templates",
-    "screenshot": "screenshot",
-    "doctor": "doctor",
-    "redact": "tools",
-    "har": "tools",
-    "purge": "tools",
-    "check-file": "tools",
-    "triage": "tools",
-    "status": "tools",
-    "copy": "delivery",
-    "eml": "delivery",
-    "send": "delivery",
+    "new": "escalate.cli.commands.report",
+    "repeat": "escalate.cli.commands.report",
+    "verify": "escalate.cli.commands.history",
+    "list": "escalate.cli.commands.history",
+    "show": "escalate.cli.commands.history",
+    "render": "escalate.cli.commands.history",
+    "schema": "escalate.cli.commands.history",
+    "config": "escalate.cli.commands.config",
+    "templates": "escalate.cli.commands.templates",
+    "screenshot": "escalate.cli.commands.screenshot",
+    "doctor": "escalate.cli.commands.doctor",
+    "redact": "escalate.cli.commands.tools",
+    "har": "escalate.cli.commands.tools",
+    "purge": "escalate.cli.commands.tools",
+    "check-file": "escalate.cli.commands.tools",
+    "triage": "escalate.cli.commands.tools",
+    "status": "escalate.cli.commands.tools",
+    "copy": "escalate.cli.commands.delivery",
+    "eml": "escalate.cli.commands.delivery",
+    "send": "escalate.cli.commands.delivery",
 }
 
 
 def _handler(command: str) -> Handler:
-    module = importlib.import_module(f"escalate.cli.commands.{COMMANDS[command]}")
+    module = importlib.import_module(COMMANDS[command])
     handlers: dict[str, Handler] = module.HANDLERS
     return handlers[command]
 

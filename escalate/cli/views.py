@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from escalate.model import Report
+from escalate.privacy.redact import counts_text
 from escalate.render.bundle import Bundle
 from escalate.storage.history import StoredReport
 
@@ -44,7 +45,6 @@ def _scrubbed(report: Report) -> str:
     redaction = report.redaction
     if not redaction.enabled:
         return "Scrubbing was off (--no-redact): read the files before you attach them."
-    from escalate.privacy.redact import counts_text
 
     text = counts_text(redaction.counts)
     kept = f"; {len(redaction.undone)} put back at your request" if redaction.undone else ""

@@ -25,6 +25,7 @@ from escalate.facts.probes import (
     version_key,
     which,
 )
+from escalate.model import Browser
 from escalate.text import clean_line
 
 if TYPE_CHECKING:
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 # The model is imported on first use, not at import: collect() starts in a thread while
 # the main thread imports pydantic, and the probes should not wait for that import lock.
 def _browser(**fields: Any) -> Browser:
-    from escalate.model import Browser
 
     return Browser(**fields)
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from escalate.facts.browsers import browsers_and_default, desktop_app
 from escalate.facts.probes import read_text, safe, under
+from escalate.model import Environment
 
 if TYPE_CHECKING:
     from escalate.model import Environment
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 
 def _environment(**fields: Any) -> Environment:
     # Imported on first use: collect() runs in a thread while the main thread imports pydantic.
-    from escalate.model import Environment
 
     return Environment(**fields)
 

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from escalate import __version__
 from escalate.facts import status_feeds as feeds
 from escalate.model import StatusIncident, StatusSnapshot
 
@@ -128,7 +129,6 @@ def _get_json(url: str, deadline: float, timeout: float) -> Any:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise _Failure("bad status URL (needs http:// or https://)")
     host = parts.hostname
-    from escalate import __version__
 
     left = deadline - time.monotonic()
     if left <= 0:

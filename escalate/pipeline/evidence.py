@@ -9,8 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from escalate.capture import screenshot as S
+from escalate.capture.screenshot import preflight
 from escalate.errors import CaptureError, EscalateError
 from escalate.model import Report, ScreenshotInfo
+from escalate.privacy.har import sanitize_har
+from escalate.privacy.redact import Redactor
 from escalate.text import counted
 
 if TYPE_CHECKING:
@@ -40,7 +44,6 @@ def _mode(
         later = opts.delay or LATER_SECONDS
         choices = [_later(later), CAPTURE, ATTACH, SKIP]
         try:
-            from escalate.capture.screenshot import preflight
 
             preflight(env)
         except CaptureError as exc:  # say why now, rather than offer what cannot work
@@ -64,7 +67,6 @@ def attach_screenshot(
     if mode == SKIP:
         return
     try:
-        from escalate.capture import screenshot as S
 
         boxes = [_region(S, b, "--redact") for b in opts.redact_boxes]
         if mode == ATTACH:
@@ -138,8 +140,6 @@ def attach_har(
     import tempfile
     from pathlib import Path
 
-    from escalate.privacy.har import sanitize_har
-    from escalate.privacy.redact import Redactor
 
     with tempfile.TemporaryDirectory(prefix="escalate-har-") as tmp:
         out = Path(tmp) / "sanitized.har"

@@ -10,16 +10,14 @@ import re
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from typing import Any, Protocol
 
 from escalate.errors import InvalidAnswer, MissingAnswers
 from escalate.model import Scope
 from escalate.pipeline import answers as A
+from escalate.templating.engine import evaluate_condition, render_string, run_validator
+from escalate.templating.manifest import Question
 from escalate.text import clean_text
-
-QuestionType = Literal["text", "multiline", "choice", "multichoice", "bool", "email", "datetime"]
 
 DEFAULT_STEPS = (
     "Reloaded the page",
@@ -31,32 +29,6 @@ DEFAULT_STEPS = (
     "Tried without VPN or proxy",
     "Checked status.openai.com",
 )
-
-
-class Question(BaseModel):
-    """One question: the same shape for built-in and team-template questions."""
-
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-
-    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
-    prompt: str
-    help: str = ""
-    type: QuestionType = "text"
-    choices: list[str] = Field(default_factory=list)
-    required: bool = False
-    default: str | bool | list[str] | None = None
-    pattern: str | None = None
-    when: str | None = None
-
-    @field_validator("pattern")
-    @classmethod
-    def _compiles(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"pattern does not compile: {exc}") from None
-        return value
 
 
 SCOPE_CHOICES = [f"{s.value} — {s.label}" for s in Scope]
@@ -185,8 +157,6 @@ def _validate_generic(q: Question, raw: Any, answers: Mapping[str, Any]) -> Any:
     if q.pattern and value and not re.fullmatch(q.pattern, value):
         raise InvalidAnswer(q.key, f"{value[:60]!r} does not match {q.pattern}", q.help or None)
     if value and getattr(q, "validator", None):
-        from escalate.templating.templates import run_validator
-
         problem = run_validator(q, value, answers)
         if problem:
             raise InvalidAnswer(q.key, problem, q.help or None)
@@ -214,8 +184,6 @@ def default_for(q: Question, answers: Mapping[str, Any], d: Defaults) -> Any:
     """The default offered for ``q``: template default (may use earlier answers), then detected."""
     if q.default is not None:
         if isinstance(q.default, str) and "{{" in q.default:
-            from escalate.templating.templates import render_string
-
             return render_string(q.default, dict(answers))
         return q.default
     detected: dict[str, Any] = {
@@ -259,8 +227,6 @@ def is_asked(q: Question, answers: Mapping[str, Any]) -> bool:
     """Evaluate ``when`` (a sandboxed Jinja expression over earlier answers)."""
     if not q.when:
         return True
-    from escalate.templating.templates import evaluate_condition
-
     return evaluate_condition(q.when, dict(answers))
 
 

@@ -7,7 +7,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from escalate.errors import NotFoundError, TemplateError
+from escalate.model import Report
+from escalate.pipeline.run import render_files, template_search
 from escalate.render.bundle import Bundle, write_bundle
+from escalate.storage.history import bundle_folder
+from escalate.storage.paths import paths
+from escalate.templating.discovery import DEFAULT_TEMPLATE, load_template
 
 if TYPE_CHECKING:
     from escalate.cli.console import Console
@@ -31,11 +36,6 @@ def rerender(
     """Read ``folder/report.json`` and write a fresh bundle; the source is left untouched."""
     from pydantic import ValidationError
 
-    from escalate.model import Report
-    from escalate.pipeline.run import render_files, template_search
-    from escalate.storage.history import bundle_folder
-    from escalate.storage.paths import paths
-    from escalate.templating.templates import DEFAULT_TEMPLATE, load_template
 
     folder = bundle_folder(folder)  # a history record renders its bundle (screenshot too)
     source = folder / "report.json"

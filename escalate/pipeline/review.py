@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from escalate.model import RedactionSummary, Report
+from escalate.privacy.redact import Redactor, category_of, counts_text
 
 Notify = Callable[[str], None]
 WRITE = "Write the bundle with exactly this content"
@@ -22,7 +23,6 @@ _PLACEHOLDER = re.compile(r"\[([A-Z]+(?:-[A-Z]+)*)-(\d+)\]")
 
 def redaction_summary(counts: Mapping[str, int]) -> str:
     """``"Removed before writing: 1 other email, 2 API keys"`` or a plain all-clear."""
-    from escalate.privacy.redact import counts_text
 
     text = counts_text(dict(counts))
     if not text:
@@ -53,7 +53,6 @@ def scrub(report: Report, enabled: bool) -> dict[str, str]:
     if not enabled:
         report.redaction = RedactionSummary(enabled=False)
         return {}
-    from escalate.privacy.redact import Redactor
 
     r = Redactor(reporter_email=str(report.email))
 
@@ -72,7 +71,6 @@ def undo(report: Report, mapping: dict[str, str], placeholder: str) -> None:
     """Put one redacted value back everywhere and update the counts."""
     original = mapping.pop(placeholder)
     _each_text(report, lambda text: text.replace(placeholder, original))
-    from escalate.privacy.redact import category_of
 
     counts = dict(report.redaction.counts)
     category = category_of(placeholder)

@@ -19,8 +19,11 @@ from zoneinfo import ZoneInfo
 from escalate import __version__
 from escalate.background import Job
 from escalate.cli.console import Console
-from escalate.errors import EscalateError, InvalidAnswer
+from escalate.errors import EscalateError, Interrupted, InvalidAnswer
+from escalate.facts.environment import collect
+from escalate.facts.identity import get_email
 from escalate.facts.status import StatusFeed, fetch_feed
+from escalate.facts.triage import triage
 from escalate.model import (
     Environment,
     Evidence,
@@ -30,14 +33,25 @@ from escalate.model import (
     TemplateRef,
 )
 from escalate.pipeline import answers as A
-from escalate.pipeline.questions import Defaults, Question, core_questions, fill
+from escalate.pipeline import review
+from escalate.pipeline.evidence import attach_har, attach_screenshot
+from escalate.pipeline.questions import Defaults, core_questions, fill
 from escalate.render.bundle import Bundle, evidence_entry, write_bundle
+from escalate.render.markdown import render_markdown
 from escalate.render.message import DEFAULT_CHAT_LIMIT, message_files
+from escalate.render.pdf import render_pdf
 from escalate.storage.atomic import atomic_write, private_dir
 from escalate.storage.drafts import Draft, DraftStore
 from escalate.storage.history import ReportStore
 from escalate.storage.paths import BUNDLE_DIR, load_settings, new_report_id, paths
-from escalate.templating.templates import DEFAULT_TEMPLATE, Template, load_template, search_path
+from escalate.templating.discovery import (
+    DEFAULT_TEMPLATE,
+    Template,
+    load_template,
+    merge_questions,
+    search_path,
+)
+from escalate.templating.manifest import Question
 from escalate.text import counted, decode_input
 
 Notify = Callable[[str], None]
@@ -159,14 +173,11 @@ def run_new(console: Console, opts: NewOptions, notify: Notify) -> NewResult:
     fill(questions, answers, defaults, prompter, on_answer=save)
     report = build_report(draft.id, now, answers, template, env, questions)
     files: dict[str, bytes] = {}
-    from escalate.pipeline.evidence import attach_har, attach_screenshot
 
     attach_screenshot(console, opts, report, files, prompter, notify)
     attach_har(opts, report, answers, files, notify)
     feed = status_job.result(5.0, None) if status_job else None
     report.status = feed.at(report.occurred_at.utc) if feed else None
-    from escalate.pipeline import review
-    from escalate.render.markdown import render_markdown
 
     mapping = review.scrub(report, opts.redact)
     _describe_evidence(report, files, opts)
@@ -180,7 +191,6 @@ def run_new(console: Console, opts: NewOptions, notify: Notify) -> NewResult:
             color,
         )
         if reviewed is None:
-            from escalate.errors import Interrupted
 
             raise Interrupted("stopped before writing; your answers are kept in the draft")
         markdown = reviewed
@@ -193,7 +203,6 @@ def _offer_template(
     console: Console, opts: NewOptions, template: Template, answers: dict[str, Any], prompter: Any
 ) -> Template:
     """When the error is a known kind, offer the template that asks the right questions."""
-    from escalate.facts.triage import triage
 
     for symptom in triage(str(answers.get("error_text", ""))):
         if symptom.template == template.name:
@@ -214,14 +223,12 @@ def _offer_template(
 def _questions(template: Template) -> list[Question]:
     steps = [s.label for s in template.manifest.steps]
     core = core_questions(steps) if steps else core_questions()
-    from escalate.templating.templates import merge_questions
 
     return merge_questions(core, template.manifest.questions)
 
 
 def _environment(job: Job[Environment] | None, notify: Notify) -> Environment:
     if job is None:
-        from escalate.facts.environment import collect
 
         job = Job.start(collect, "environment")
     env = job.result(timeout=5.0, fallback=Environment())
@@ -242,7 +249,6 @@ def _default_browser(env: Environment) -> str | None:
 
 
 def _stored_email(notify: Notify) -> str | None:
-    from escalate.facts.identity import get_email
 
     lookup = get_email()
     if lookup.problem is not None:
@@ -376,7 +382,6 @@ def render_files(
     ``compiled`` is the folder for compiled templates, used when ``markdown`` is not given.
     The plain-text message for a chat box (split at ``chat_limit``) is in every bundle.
     """
-    from escalate.render.markdown import render_markdown
 
     markdown = render_markdown(report, template, compiled) if markdown is None else markdown
     report_json = report.model_dump_json(indent=2).encode()
@@ -398,7 +403,6 @@ def _pdf(
     markdown: str, report: Report, report_json: bytes, files: dict[str, bytes], notify: Notify
 ) -> bytes | None:
     try:
-        from escalate.render.pdf import render_pdf
 
         result = render_pdf(
             markdown,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from escalate.errors import TemplateError
+
 # Characters that can start or end Markdown constructs inline, or HTML.
 _INLINE = re.compile(r"([\\`*\[\]<>|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
 _LINE_START = re.compile(r"^(\s*)(\d{1,9}(?=[.)](?:\s|$))|(?=[-+=](?:\s|$))|(?=#))")
@@ -88,7 +90,6 @@ def neutralise(markdown: str, verify: bool = True) -> str:
     hard = _neutralise_pass(text, strict=True)
     if _is_inert(hard):
         return hard
-    from escalate.errors import TemplateError
 
     raise TemplateError("the template's output still holds active HTML or images after escaping")
 

@@ -9,10 +9,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from escalate.model import OccurredAt, Report, Scope
-from escalate.pipeline.questions import Question
 from escalate.render.escape import MdSafe
 from escalate.render.status_text import status_line, status_notes
-from escalate.templating.templates import Template, render
+from escalate.templating.discovery import Template
+from escalate.templating.engine import render
+from escalate.templating.manifest import Question
 
 
 def _fmt(dt: datetime, zone: str) -> str:

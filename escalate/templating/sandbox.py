@@ -13,20 +13,14 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import os
-import select
-import signal
 import stat
-import time
-import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from escalate.errors import EscalateError, TemplateError
+from escalate.errors import TemplateError
 from escalate.render.escape import MdSafe
-from escalate.text import shorten
 
 MAX_TEMPLATE_BYTES = 64 * 1024
 MAX_OUTPUT_CHARS = 4 * 1024 * 1024
@@ -35,8 +29,6 @@ MAX_SEQUENCE = 1_000_000
 MAX_WIDTH = 10_000
 MAX_INT_BITS = 64 * 1024
 MAX_EXPONENT = 64
-RENDER_TIMEOUT = 1.5
-RENDER_MEMORY = 256 * 1024 * 1024
 MAX_CONTEXT_ITEMS = 100_000
 _BLOCKED_ATTRS = frozenset(
     {"format", "format_map", "mro", "gi_frame", "gi_code", "f_globals", "cr_frame", "ag_frame"}
@@ -249,48 +241,6 @@ class SafeLoader:
         return environment.template_class.from_code(environment, code, globals or {}, uptodate)
 
 
-def bytecode_cache(folder: Path) -> Any:
-    """A cache of compiled templates in ``folder``, for escalate's own templates only.
-
-    The key holds everything the compiled code depends on besides the source: the Jinja
-    and escalate versions and the environment's compile-time settings. A cache that cannot
-    be read or written is a slower render, never a failed one.
-    """
-    import hashlib
-
-    import jinja2
-    from jinja2.bccache import FileSystemBytecodeCache
-
-    from escalate import __version__
-
-    class Cache(FileSystemBytecodeCache):
-        def get_bucket(self, environment: Any, name: str, filename: Any, source: str) -> Any:
-            flavour = repr((
-                __version__, jinja2.__version__, sorted(environment.intercepted_binops),
-                environment.finalize is not None, environment.trim_blocks,
-                environment.lstrip_blocks, environment.keep_trailing_newline,
-                sorted(environment.filters), [c.__name__ for c in type(environment).__mro__],
-            ))
-            key = hashlib.sha256(flavour.encode()).hexdigest()[:16]
-            return super().get_bucket(environment, f"{key}|{name}", filename, source)
-
-        def load_bytecode(self, bucket: Any) -> None:
-            with contextlib.suppress(OSError, ValueError, EOFError):
-                super().load_bytecode(bucket)
-
-        def dump_bytecode(self, bucket: Any) -> None:
-            with contextlib.suppress(OSError):
-                super().dump_bytecode(bucket)
-
-    from escalate.storage.atomic import private_dir
-
-    try:
-        private_dir(folder)
-    except (OSError, EscalateError):  # e.g. a link or a file where the folder should be
-        return None
-    return Cache(str(folder), "%s.jinja")
-
-
 def read_template_file(path: Path) -> str:
     """A regular, non-linked UTF-8 file of at most 64 KiB, or a :class:`TemplateError`."""
     try:
@@ -353,7 +303,7 @@ def check_context(context: Mapping[str, Any]) -> None:
             )
 
 
-# --- limited execution -----------------------------------------------------------------------
+# --- output -----------------------------------------------------------------------------------
 
 
 def produce(template: Any, context: Mapping[str, Any]) -> str:
@@ -366,147 +316,3 @@ def produce(template: Any, context: Mapping[str, Any]) -> str:
             _fail(f"output is over the limit of {MAX_OUTPUT_CHARS // (1024 * 1024)} MiB")
         out.append(chunk)
     return "".join(out)
-
-
-def render_limited(
-    template: Any,
-    context: Mapping[str, Any],
-    *,
-    timeout: float = RENDER_TIMEOUT,
-    memory: int = RENDER_MEMORY,
-) -> str:
-    """Render an already compiled template within the limits (prefer :func:`run_limited`)."""
-    return run_limited(lambda: produce(template, context), timeout=timeout, memory=memory)
-
-
-def run_limited(
-    job: Callable[[], str], *, timeout: float = RENDER_TIMEOUT, memory: int = RENDER_MEMORY
-) -> str:
-    """Run ``job`` (compile and render) in a forked child with time and memory limits.
-
-    Every failure comes back as a :class:`TemplateError` with a one-line message. Without
-    ``fork`` (Windows) the job runs in-process with the in-sandbox limits only.
-    """
-    if not hasattr(os, "fork"):
-        return explain(job)
-    return _in_child(lambda: explain(job), timeout, memory)
-
-
-def explain(job: Callable[[], str]) -> str:
-    """Run ``job``, turning every template failure into a one-line TemplateError."""
-    from jinja2.exceptions import TemplateError as JinjaError
-    from jinja2.exceptions import TemplateNotFound, TemplateSyntaxError
-
-    try:
-        return job()
-    except TemplateError as exc:  # e.g. the loader refused an include: say where
-        where = _where(exc)
-        if where and not exc.message.startswith(where):
-            raise TemplateError(f"{where}{exc.message}", exc.hint) from None
-        raise
-    except TemplateSyntaxError as exc:
-        where = f"{exc.filename or exc.name or '<template>'}:{exc.lineno}"
-        raise TemplateError(f"{where}: {shorten(exc.message or 'syntax error')}") from None
-    except TemplateNotFound as exc:
-        raise TemplateError(f"{_where(exc)}template {exc.name!r} not found") from None
-    except JinjaError as exc:
-        message = shorten(exc.message or type(exc).__name__)
-        raise TemplateError(f"{_where(exc)}template refused: {message}") from None
-    except (MemoryError, RecursionError, OverflowError, ArithmeticError) as exc:
-        raise TemplateError(f"{_where(exc)}template stopped: {type(exc).__name__}") from None
-    except Exception as exc:  # anything else a hostile template provokes is still one line
-        detail = shorten(str(exc))
-        raise TemplateError(
-            f"{_where(exc)}template failed: {type(exc).__name__}: {detail}"
-        ) from None
-
-
-def _where(exc: BaseException) -> str:
-    """``file:line: `` of the innermost template frame in the traceback, if any."""
-    found = ""
-    for frame in traceback.extract_tb(exc.__traceback__):
-        if frame.filename.endswith(".j2") or frame.filename == "<template>":
-            found = f"{frame.filename}:{frame.lineno}: "
-    return found
-
-
-
-
-def _in_child(fn: Callable[[], str], timeout: float, memory: int) -> str:
-    import resource  # noqa: F401  (imported before fork so the child needs no import lock)
-    import warnings
-
-    read_fd, write_fd = os.pipe()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: fork with threads
-        pid = os.fork()
-    if pid == 0:  # child: never returns
-        os.close(read_fd)
-        _child(fn, write_fd, memory, timeout)
-    os.close(write_fd)
-    deadline = time.monotonic() + timeout
-    chunks: list[bytes] = []
-    try:
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TemplateError(
-                    f"template rendering took longer than {timeout:g} s and was stopped",
-                    "remove the runaway loop or recursion from the template",
-                )
-            ready, _, _ = select.select([read_fd], [], [], left)
-            if ready:
-                data = os.read(read_fd, 1 << 16)
-                if not data:
-                    break
-                chunks.append(data)
-    finally:
-        os.close(read_fd)
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-    return _decode_child(b"".join(chunks))
-
-
-def _child(fn: Callable[[], str], fd: int, memory: int, timeout: float) -> NoReturn:
-    try:
-        import resource
-
-        soft = _current_vm() + memory
-        resource.setrlimit(resource.RLIMIT_AS, (soft, soft))
-        signal.alarm(int(timeout) + 1)  # a backstop if the parent is gone
-        payload: dict[str, Any] = {"ok": fn()}
-    except TemplateError as exc:
-        payload = {"error": shorten(exc.message), "hint": exc.hint}
-    except MemoryError:
-        payload = {"error": "template used more memory than allowed and was stopped"}
-    except BaseException as exc:  # any failure becomes one line for the parent
-        payload = {"error": f"template failed: {type(exc).__name__}"}
-    try:
-        data = json.dumps(payload).encode("utf-8")
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
-    finally:
-        os._exit(0)
-
-
-def _current_vm() -> int:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmSize:"):
-                return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return 1 << 30  # unknown (macOS): allow a generous base
-
-
-def _decode_child(raw: bytes) -> str:
-    try:
-        payload = json.loads(raw.decode("utf-8"))
-    except ValueError:
-        raise TemplateError("template rendering was stopped (out of memory or crashed)") from None
-    if "ok" in payload:
-        return str(payload["ok"])
-    raise TemplateError(str(payload["error"]), payload.get("hint"))

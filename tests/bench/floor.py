@@ -19,7 +19,7 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")  # as the CLI does
 def main() -> None:
     from escalate.model import Report
     from escalate.render.markdown import render_markdown
-    from escalate.templating.templates import DEFAULT_TEMPLATE, load_template, search_path
+    from escalate.templating.discovery import DEFAULT_TEMPLATE, load_template, search_path
 
     template = load_template(DEFAULT_TEMPLATE, search_path())
     now = datetime(2026, 11, 20, 3, 47, tzinfo=UTC)

@@ -15,9 +15,10 @@ from escalate.delivery.smtp import load_smtp, password_for, send
 from escalate.errors import ExitCode, OutputError, TemplateError, UsageError
 from escalate.model import Sent
 from escalate.pipeline.answers import parse_email
+from escalate.pipeline.run import template_search
 from escalate.storage.atomic import atomic_write
 from escalate.storage.paths import paths
-from escalate.templating.templates import DEFAULT_TEMPLATE, load_template
+from escalate.templating.discovery import DEFAULT_TEMPLATE, load_template
 from escalate.text import counted
 
 
@@ -67,8 +68,6 @@ def cmd_eml(console: Console, args: argparse.Namespace) -> int:
 
 
 def _support_address(console: Console, located: Located) -> str:
-    from escalate.pipeline.run import template_search
-
     search = template_search(console, [])
     try:
         template = load_template(located.report.template.name, search)

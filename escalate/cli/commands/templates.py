@@ -12,18 +12,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from escalate.errors import ExitCode, TemplateError
-from escalate.templating.templates import (
+from escalate.templating.discovery import Template, discover_all, load_template
+from escalate.templating.engine import make_template_environment, render
+from escalate.templating.manifest import (
     ENTRY,
     MANIFEST,
     NAME_PATTERN,
     Problem,
-    Template,
-    discover_all,
     lint_manifest,
-    load_template,
-    make_template_environment,
     read_manifest,
-    render,
 )
 from escalate.text import counted
 
@@ -205,7 +202,7 @@ def _extends_line(path: Path) -> int:
 
 def _compile_all(template: Template) -> list[Problem]:
     """Compile every ``.j2`` file of the template's own folder in the limited child."""
-    from escalate.templating.sandbox import run_limited
+    from escalate.templating.isolation import run_limited
 
     folder = template.folder
     names = sorted(
@@ -258,8 +255,9 @@ def _sample_render(template: Template) -> list[Problem]:
 def sample_report(template: Template) -> Any:
     """A plausible finished report for ``template``, as ``check`` renders it."""
     from escalate.model import Environment
-    from escalate.pipeline.questions import Question, core_questions
+    from escalate.pipeline.questions import core_questions
     from escalate.pipeline.run import build_report
+    from escalate.templating.manifest import Question
 
     answers: dict[str, Any] = {
         "email": "reporter@example.com",

@@ -153,7 +153,7 @@ def cmd_triage(console: Console, args: argparse.Namespace) -> int:
     if text is None:
         if not console.is_interactive:
             raise UsageError("triage: give the error text as an argument")
-        from escalate.pipeline.questions import Question
+        from escalate.templating.manifest import Question
 
         question = Question(key="error_text", type="multiline", prompt="Paste the error message")
         text = str(console.prompter().ask(question, None))

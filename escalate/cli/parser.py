@@ -146,11 +146,31 @@ def build_parser() -> argparse.ArgumentParser:
     _add_capture_options(shot)
 
     sub.add_parser("doctor", help="check what works on this machine (display, keyring, PDF)")
-    from escalate.cli.commands import delivery, tools
+    from escalate.cli.commands.tools import add_parsers
 
-    tools.add_parsers(sub)
-    delivery.add_parsers(sub)
+    add_parsers(sub)
+    _add_delivery(sub)
     return parser
+
+
+def _add_delivery(sub: Any) -> None:
+    """``copy``, ``eml`` and ``send``: from bundle to ticket."""
+    ref = {"metavar": "ID|DIR", "help": "report id (a unique prefix, or last), or a bundle folder"}
+    cp = sub.add_parser("copy", help="put the chat-box text (message.txt or one part) on the "
+                        "clipboard")
+    cp.add_argument("ref", **ref)
+    cp.add_argument("--part", type=int, default=1, metavar="N",
+                    help="which part of a split message (default 1)")
+    eml = sub.add_parser("eml", help="write the bundle as an email draft (.eml) to open and send")
+    eml.add_argument("ref", **ref)
+    eml.add_argument("--to", metavar="ADDRESS",
+                     help="recipient (default: the template's support address)")
+    eml.add_argument("--out", type=Path, metavar="FILE",
+                     help="where to write it (default: submission.eml beside the bundle)")
+    snd = sub.add_parser("send", help="send the bundle by email through the SMTP server set up "
+                         "with `config set-smtp`")
+    snd.add_argument("ref", **ref)
+    snd.add_argument("--to", required=True, metavar="ADDRESS", help="recipient")
 
 
 def _region(text: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from escalate.capture.clipboard import copy_text
 from escalate.cli.console import Console
@@ -20,26 +19,6 @@ from escalate.storage.atomic import atomic_write
 from escalate.storage.paths import paths
 from escalate.templating.discovery import DEFAULT_TEMPLATE, load_template
 from escalate.text import counted
-
-
-def add_parsers(sub: Any) -> None:
-    """Add ``copy``, ``eml`` and ``send`` to the main parser."""
-    ref = {"metavar": "ID|DIR", "help": "report id (a unique prefix, or last), or a bundle folder"}
-    cp = sub.add_parser("copy", help="put the chat-box text (message.txt or one part) on the "
-                        "clipboard")
-    cp.add_argument("ref", **ref)
-    cp.add_argument("--part", type=int, default=1, metavar="N",
-                    help="which part of a split message (default 1)")
-    eml = sub.add_parser("eml", help="write the bundle as an email draft (.eml) to open and send")
-    eml.add_argument("ref", **ref)
-    eml.add_argument("--to", metavar="ADDRESS",
-                     help="recipient (default: the template's support address)")
-    eml.add_argument("--out", type=Path, metavar="FILE",
-                     help="where to write it (default: submission.eml beside the bundle)")
-    snd = sub.add_parser("send", help="send the bundle by email through the SMTP server set up "
-                         "with `config set-smtp`")
-    snd.add_argument("ref", **ref)
-    snd.add_argument("--to", required=True, metavar="ADDRESS", help="recipient")
 
 
 def cmd_copy(console: Console, args: argparse.Namespace) -> int:

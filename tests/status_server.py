@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -22,8 +23,12 @@ STATUSPAGE = {
 
 
 @contextmanager
-def serve(routes: dict[str, str | bytes]) -> Iterator[str]:
-    """Serve ``routes`` (path → fixture file name, or raw bytes) on 127.0.0.1; yields the base."""
+def serve(routes: Mapping[str, str | bytes | Callable[[], bytes]]) -> Iterator[str]:
+    """Serve ``routes`` on 127.0.0.1 and yield the base URL.
+
+    A route is a fixture file name, raw bytes, or a function that makes the body (and may
+    take its time, as a stalled server does).
+    """
     seen: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -34,12 +39,16 @@ def serve(routes: dict[str, str | bytes]) -> Iterator[str]:
             if body is None:
                 self.send_error(404)
                 return
-            data = body if isinstance(body, bytes) else (DATA / body).read_bytes()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            if callable(body):
+                data = body()
+            else:
+                data = body if isinstance(body, bytes) else (DATA / body).read_bytes()
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # client gave up
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
         def log_message(self, *args: object) -> None:
             pass

@@ -131,3 +131,40 @@ def test_schema_1_report_with_the_old_status_still_loads() -> None:
     report = Report.model_validate(data)
     assert report.status is not None and report.status.incidents == ["Elevated errors"]
     assert report.status.ongoing == []
+
+
+def test_history_over_1_mib_is_refused_and_the_snapshot_kept() -> None:
+    from escalate.facts.status import MAX_BYTES
+
+    big = b'{"incidents": [' + b" " * MAX_BYTES + b"]}"
+    routes: dict[str, str | bytes] = {
+        "/proxy/status.openai.com": "incidentio-summary.json",
+        "/proxy/status.openai.com/incidents": big,
+    }
+    with serve(routes) as base:
+        snap = fetch_status(base + "/proxy/status.openai.com", now=NOW, occurred_at=DURING_PAST)
+    assert snap.error is None and snap.incidents
+    assert snap.history_error == "not a status page (response over 1 MiB)"
+
+
+def test_a_stalled_history_is_cut_at_the_overall_deadline() -> None:
+    import threading
+
+    release = threading.Event()
+
+    def stall() -> bytes:
+        release.wait(10)
+        return b'{"incidents": []}'
+
+    routes = {"/proxy/status.openai.com": "incidentio-summary.json",
+              "/proxy/status.openai.com/incidents": stall}
+    try:
+        with serve(routes) as base:
+            feed = fetch_feed(base + "/proxy/status.openai.com", timeout=0.5, now=NOW)
+            snap = feed.at(DURING_PAST)
+            release.set()
+    finally:
+        release.set()
+    assert snap.error is None
+    assert snap.incidents == ["Elevated error rates for file uploads"]  # what arrived is kept
+    assert snap.history_error == "timed out after 0.5 s"

@@ -111,7 +111,7 @@ def fetch_feed(url: str = DEFAULT_URL, timeout: float = 3.0, now: datetime | Non
         feed.history = done.get("history")
         if feed.history is None:
             feed.history_error = done.get("history_error") or (
-                f"history: {_timed_out(timeout)}" if worker.is_alive() else "no history")
+                _timed_out(timeout) if worker.is_alive() else "no history")
     return feed
 
 

@@ -111,7 +111,7 @@ class CaptureError(EscalateError):
 class ClipboardError(EscalateError):
     """The text could not be put on the clipboard; the bundle is written all the same."""
 
-    default_hint = "open submission.md and copy it from there"
+    default_hint = "open message.txt in the bundle and copy it from there"
 
 
 class DeliveryError(EscalateError):

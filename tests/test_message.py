@@ -33,6 +33,7 @@ def test_message_txt_has_no_markdown_that_shows_as_markup(tmp_path: Path) -> Non
     result = _new(tmp_path, error_text="Unable to load conversation 6f1c **not bold** `x`")
     assert result.code == 0, result.err
     folder = tmp_path / "b"
+    assert "paste message.txt and attach the files above" in result.out
     text = (folder / "message.txt").read_text(encoding="utf-8")
     assert "|---" not in text and "| ---" not in text and "| |" not in text
     assert "<sub>" not in text and "</sub>" not in text
@@ -61,6 +62,7 @@ def test_a_9000_character_error_splits_into_parts_that_hold_every_line(tmp_path:
     assert not (folder / "message.txt").exists()
     names = sorted(p.name for p in folder.glob("message-*.txt"))
     assert len(names) >= 3
+    assert f"paste message-1.txt to {names[-1]} one at a time (`escalate copy " in result.out
     parts = [(folder / n).read_text(encoding="utf-8") for n in names]
     total = len(parts)
     for i, part in enumerate(parts, 1):

@@ -112,8 +112,8 @@ def send(settings: SmtpSettings, password: str | None, msg: EmailMessage, sender
                 )
             if settings.user is not None:
                 _login(server, settings, password or "")
-            refused = server.sendmail(sender, [to], data, mail_options=[f"SIZE={len(data)}"]
-                                      if limit else [])
+            # smtplib announces the size itself (SIZE=) when the server takes it
+            refused = server.sendmail(sender, [to], data)
             if refused:
                 raise DeliveryError(f"{settings.host} refused the recipient {to}")
     except DeliveryError:

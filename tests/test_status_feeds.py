@@ -168,3 +168,14 @@ def test_a_stalled_history_is_cut_at_the_overall_deadline() -> None:
     assert snap.error is None
     assert snap.incidents == ["Elevated error rates for file uploads"]  # what arrived is kept
     assert snap.history_error == "timed out after 0.5 s"
+
+
+def test_a_resolved_incident_without_an_end_is_not_claimed() -> None:
+    from escalate.facts.status_feeds import overlapping
+    from escalate.model import StatusIncident
+
+    start = datetime(2026, 11, 19, 9, 0, tzinfo=UTC)
+    unknown_end = StatusIncident(name="Old", status="resolved", started_at=start)
+    still_open = StatusIncident(name="Open", status="monitoring", started_at=start)
+    assert [i.name for i in overlapping([unknown_end, still_open], DURING_PAST, NOW, [])] == [
+        "Open"]

@@ -99,6 +99,8 @@ def overlapping(history: list[StatusIncident], when: datetime, now: datetime,
         start, end = incident.started_at, incident.resolved_at or now
         if start is None or incident.name in current:
             continue
+        if incident.resolved_at is None and incident.status in _DONE:
+            continue  # closed at an unknown time: claiming it was open then would be a guess
         if start <= when <= end:
             found.append(incident)
     return found[:MAX_INCIDENTS]

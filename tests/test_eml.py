@@ -96,3 +96,18 @@ def test_non_ascii_attachment_names_use_rfc_2231() -> None:
     assert isinstance(parsed, EmailMessage)
     [part] = list(parsed.iter_attachments())
     assert part.get_filename() == "capture d’écran.png"
+
+
+def test_a_bundle_from_before_message_txt_gets_its_text_from_submission_md(
+        tmp_path: Path) -> None:
+    from escalate.render.bundle import write_bundle
+
+    bundle = make_bundle(tmp_path, "--format", "md,json")
+    old = tmp_path / "old"
+    files = {n: (bundle / n).read_bytes() for n in ("submission.md", "report.json")}
+    write_bundle(old, files)  # as escalate wrote bundles before message.txt
+    result = run("eml", str(old), "--out", str(tmp_path / "old.eml"))
+    assert result.code == 0, result.err
+    body = _parse(tmp_path / "old.eml").get_body(("plain",))
+    assert body is not None
+    assert body.get_content() == (bundle / "message.txt").read_text(encoding="utf-8")

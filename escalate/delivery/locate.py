@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from escalate.errors import NotFoundError, VerifyError
 from escalate.model import Report, Sent
 from escalate.render.bundle import verify
-from escalate.render.message import join_parts, part_names
+from escalate.render.message import join_parts, markdown_to_text, part_names
 from escalate.storage.atomic import atomic_write
 from escalate.storage.history import ReportStore, StoredReport, bundle_folder
 from escalate.storage.paths import Paths
@@ -29,11 +29,14 @@ class Located:
     def message_parts(self) -> list[str]:
         """The chat-box text, one string per part, in order."""
         names = part_names(self.files)
-        if not names:
-            raise NotFoundError(
-                f"{self.folder} has no message.txt", "render it again: escalate render DIR"
-            )
-        return [(self.folder / n).read_text(encoding="utf-8") for n in names]
+        if names:
+            return [(self.folder / n).read_text(encoding="utf-8") for n in names]
+        if "submission.md" in self.files:  # a bundle from before message.txt existed
+            markdown = (self.folder / "submission.md").read_text(encoding="utf-8")
+            return [markdown_to_text(markdown)]
+        raise NotFoundError(
+            f"{self.folder} has no message.txt", "render it again: escalate render DIR"
+        )
 
     def message(self) -> str:
         """The whole chat-box text (parts joined back together)."""

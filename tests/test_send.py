@@ -118,10 +118,10 @@ def _all_files(home: Path) -> list[Path]:
     return [p for p in home.rglob("*") if p.is_file()]
 
 
-def _leaks(text: str | bytes) -> bool:
+def _leaks(text: str | bytes, password: str = PASSWORD) -> bool:
     """Whether the password shows in ``text`` in clear or in the base64 of an AUTH line."""
     data = text.encode() if isinstance(text, str) else text
-    secret = PASSWORD.encode()
+    secret = password.encode()
     plain = base64.b64encode(b"\0" + USER.encode() + b"\0" + secret)
     return secret in data or plain in data or base64.b64encode(secret) in data
 
@@ -175,7 +175,10 @@ def test_wrong_password_is_one_line_and_no_mail(tmp_path: Path, mailbox: Mailbox
     _set_smtp(mailbox, password="wrong-Pässwort")
     result = run("send", "last", "--to", "helpdesk@corp.example.org")
     _no_mail_one_line(result, mailbox, "refused the login for dana.kim")
-    assert "wrong-Pässwort" not in result.err
+    debug = run("--debug", "send", "last", "--to", "helpdesk@corp.example.org")
+    assert debug.code == 1 and "Traceback" in debug.err
+    for text in (result.out + result.err, debug.out + debug.err):
+        assert not _leaks(text, "wrong-Pässwort")
 
 
 def test_refused_connection_is_one_line_and_no_mail(tmp_path: Path, mailbox: Mailbox) -> None:

@@ -104,3 +104,13 @@ def test_code_block_stays_verbatim() -> None:
     md = f"## Exact error\n```text\n{error}\n```\n"
     assert markdown_to_tree(md)  # the same tree the PDF draws
     assert error in markdown_to_text(md)
+
+
+def test_render_splits_again_at_its_own_chat_limit(tmp_path: Path) -> None:
+    assert _new(tmp_path, error_text=_long_error()).code == 0  # default 4000
+    again = run("render", str(tmp_path / "b"), "--format", "md", "--chat-limit", "1000",
+                "--out", str(tmp_path / "r"))
+    assert again.code == 0, again.err
+    parts = sorted((tmp_path / "r").glob("message-*.txt"))
+    assert len(parts) >= 10
+    assert all(len(p.read_text(encoding="utf-8")) <= 1000 for p in parts)

@@ -81,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="new folder for the result (default: REPORT_DIR.render-N)",
     )
     _add_format(render)
+    _add_chat_limit(render)
 
     sub.add_parser("schema", help="print the JSON schema of report.json")
 
@@ -191,6 +192,17 @@ def _delay(text: str) -> float:
     if not 0 <= value <= 60:
         raise argparse.ArgumentTypeError("give a delay from 0 to 60 seconds")
     return value
+
+
+def _add_chat_limit(p: argparse._ActionsContainer) -> None:
+    p.add_argument(
+        "--chat-limit",
+        type=_chat_limit,
+        default=4000,
+        metavar="N",
+        help="split message.txt into message-1.txt, message-2.txt… of at most N characters "
+        "for a chat box (default 4000)",
+    )
 
 
 def _chat_limit(text: str) -> int:
@@ -324,14 +336,7 @@ def _add_new_options(parser: argparse.ArgumentParser, include_answers: bool = Tr
     )
     _add_format(p)
     p.add_argument("--zip", dest="make_zip", action="store_true", help="also write DIR.zip")
-    p.add_argument(
-        "--chat-limit",
-        type=_chat_limit,
-        default=4000,
-        metavar="N",
-        help="split message.txt into message-1.txt, message-2.txt… of at most N characters "
-        "for a chat box (default 4000)",
-    )
+    _add_chat_limit(p)
     p.add_argument(
         "--copy",
         action="store_true",

@@ -218,3 +218,52 @@ def test_set_smtp_needs_the_password_on_stdin() -> None:
              stdin=PASSWORD)
     assert ok.code == 0
     assert "smtp.example.org:587 (starttls), user dana.kim" in run("config", "show").out
+
+
+# aiosmtpd cannot see that an implicit-TLS session is encrypted, so it warns about AUTH.
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_send_over_implicit_tls(tmp_path: Path, tls_files: tuple[Path, Path]) -> None:
+    cert, key = tls_files
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    received: list[bytes] = []
+
+    class Handler:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            received.append(bytes(envelope.original_content or envelope.content))
+            return "250 OK"
+
+    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str,
+                      auth_data: Any) -> Any:
+        ok = auth_data.login == USER.encode() and auth_data.password == PASSWORD.encode()
+        return aiosmtpd_smtp.AuthResult(success=ok, handled=False)
+
+    port = _free_port()
+    # The whole session is TLS from the first byte, so AUTH needs no STARTTLS here.
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port, ssl_context=context,
+                            auth_required=True, auth_require_tls=False,
+                            authenticator=authenticator)
+    controller.start()
+    try:
+        make_bundle(tmp_path, "--format", "md,json", out=False)
+        stored = run("config", "set-smtp", f"127.0.0.1:{port}", "--user", USER, "--tls", "ssl",
+                     "--cafile", str(cert), "--password-stdin", stdin=PASSWORD)
+        assert stored.code == 0, stored.err
+        result = run("send", "last", "--to", "helpdesk@corp.example.org")
+    finally:
+        controller.stop()
+    assert result.code == 0, result.err
+    [raw] = received
+    msg = email.message_from_bytes(raw, policy=default)
+    assert {p.get_filename() for p in msg.iter_attachments()} == {
+        "screenshot.png", "report.json", "sanitized.har"}
+
+
+def test_an_untrusted_certificate_is_one_line_and_no_mail(tmp_path: Path,
+                                                          mailbox: Mailbox) -> None:
+    make_bundle(tmp_path, "--format", "md,json", out=False)
+    stored = run("config", "set-smtp", f"127.0.0.1:{mailbox.port}", "--user", USER,
+                 "--password-stdin", stdin=PASSWORD)  # no --cafile: the system CAs
+    assert stored.code == 0
+    result = run("send", "last", "--to", "helpdesk@corp.example.org")
+    _no_mail_one_line(result, mailbox, f"TLS with 127.0.0.1:{mailbox.port} failed")

@@ -1,8 +1,10 @@
-"""Start slow, independent work early and collect it later (environment, status page).
+"""Work in a daemon thread with a timeout: the one helper for everything that may hang.
 
-A :class:`Job` runs one function in a daemon thread; :meth:`Job.result` waits a bounded
-time and returns the value, or the fallback when it failed or is still running. Nothing
-here ever raises into the caller: these are conveniences, never reasons to lose a report.
+The environment probes, the status page, the keyring and the X server can each block
+forever on a broken machine. A :class:`Job` runs one function in a daemon thread, so a
+hung call can never keep the process alive, and is collected under a deadline:
+:meth:`Job.result` returns a fallback (for conveniences that must never cost a report),
+:meth:`Job.wait` raises (for callers that turn the failure into their own message).
 """
 
 from __future__ import annotations
@@ -34,6 +36,15 @@ class Job(Generic[T]):
             self._value = self._fn()
         except BaseException as exc:  # handed to the caller through .error
             self.error = exc
+
+    def wait(self, timeout: float) -> T:
+        """The value; the job's own exception, or :class:`TimeoutError` when it is not done."""
+        self._thread.join(max(0.0, timeout))
+        if self._thread.is_alive():
+            raise TimeoutError(f"{self._thread.name} did not finish within {timeout:g} s")
+        if self.error is not None:
+            raise self.error
+        return self._value  # type: ignore[return-value]  # set by _run when no error
 
     def result(self, timeout: float, fallback: T) -> T:
         """The value, or ``fallback`` when the job failed or is not done within ``timeout``."""

@@ -58,6 +58,7 @@ class InvalidAnswer(EscalateError):
     def __init__(self, key: str, message: str, hint: str | None = None) -> None:
         super().__init__(f"{key}: {message}", hint)
         self.key = key
+        self.reason = message  # without the key: what a person at the prompt is shown
 
 
 class MissingAnswers(EscalateError):

@@ -37,6 +37,36 @@ _SCOPE_LABELS = {
 }
 
 
+class Surface(StrEnum):
+    """Where the failure happened: it decides which facts of this machine belong in the report."""
+
+    BROWSER = "browser"
+    DESKTOP_APP = "desktop_app"
+    IOS_APP = "ios_app"
+    ANDROID_APP = "android_app"
+    API = "api"
+    OTHER_DEVICE = "other_device"
+
+    @property
+    def label(self) -> str:
+        return _SURFACE_LABELS[self]
+
+    @property
+    def on_this_machine(self) -> bool:
+        """Whether this computer's OS, browsers and locale describe where it happened."""
+        return self in (Surface.BROWSER, Surface.DESKTOP_APP, Surface.API)
+
+
+_SURFACE_LABELS = {
+    Surface.BROWSER: "In a web browser on this computer",
+    Surface.DESKTOP_APP: "In the ChatGPT app on this computer",
+    Surface.IOS_APP: "In the ChatGPT app on an iPhone or iPad",
+    Surface.ANDROID_APP: "In the ChatGPT app on an Android phone or tablet",
+    Surface.API: "Through the OpenAI API (my own code)",
+    Surface.OTHER_DEVICE: "On another computer or device",
+}
+
+
 class Strict(BaseModel):
     """Base for every persisted model: unknown keys are an error, not silently kept.
 
@@ -92,6 +122,7 @@ class OccurredAt(Strict):
     local: datetime
     timezone: str
     utc: datetime
+    approximate: bool = False
 
     @field_validator("local", "utc")
     @classmethod
@@ -215,6 +246,7 @@ class Report(Strict):
     template: TemplateRef
     email: EmailStr
     occurred_at: OccurredAt
+    surface: Surface | None = None
     platform: str
     browser: str | None = None
     request_ids: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list)
@@ -224,7 +256,7 @@ class Report(Strict):
     summary: str
     environment: Environment = Field(default_factory=Environment)
     screenshot: ScreenshotInfo | None = None
-    screenshot_problem: str | None = None
+    screenshot_problem: str | None = None  # why there is no screenshot, in the reporter's words
     status: StatusSnapshot | None = None
     failed_requests: list[FailedRequest] = Field(default_factory=list)
     evidence: list[Evidence] = Field(default_factory=list)

@@ -120,7 +120,8 @@ def test_request_ids_and_summary_come_from_the_error_text(tmp_path: Path) -> Non
     assert report["request_ids"] == [
         "3d9c0b6a5f2e4d1c8b7a6f5e4d3c2b1a", "8f3c1a2b3c4d5e6f-AMS", "req_77aa88bb99cc00dd11ee"
     ]
-    assert report["summary"] == "The server had an error while processing your request (all chats)"
+    # The scope has a row of its own; the summary no longer repeats it.
+    assert report["summary"] == "The server had an error while processing your request"
 
 
 def test_given_request_ids_win_over_the_error_text(tmp_path: Path) -> None:
@@ -147,7 +148,7 @@ def test_summary_default_is_a_sentence_not_a_cut(
     result = new(tmp_path, error_text=first_line + "\nsecond line", summary=None)
     assert result.code == 0, result.err
     report = json.loads((tmp_path / "bundle" / "report.json").read_text())
-    assert report["summary"] == f"{summary} (all chats)"
+    assert report["summary"] == summary
 
 
 def test_missing_answers_without_terminal_names_each_key(tmp_path: Path) -> None:

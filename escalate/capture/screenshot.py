@@ -11,13 +11,13 @@ from __future__ import annotations
 import math
 import os
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from escalate.background import Job
 from escalate.capture.imaging import Region, Shot, check_not_blank, finish, load_image_file
 from escalate.errors import CaptureError
 
@@ -96,28 +96,13 @@ def preflight(env: Mapping[str, str], *, platform: str | None = None) -> None:
 
 def _with_timeout(work: Callable[[], T], timeout: float) -> T:
     """Run ``work`` in a daemon thread; a hung display server cannot hang us."""
-    result: list[T] = []
-    failure: list[BaseException] = []
-    done = threading.Event()
-
-    def run() -> None:
-        try:
-            result.append(work())
-        except BaseException as exc:  # re-raised in the caller's thread
-            failure.append(exc)
-        finally:
-            done.set()
-
-    # A daemon thread: if the X server never answers, the process can still exit.
-    threading.Thread(target=run, name="escalate-capture", daemon=True).start()
-    if not done.wait(timeout):
+    try:
+        return Job.start(work, "escalate-capture").wait(timeout)
+    except TimeoutError:
         raise CaptureError(
             f"the screenshot did not finish within {timeout:g} s: "
             "the display server is not answering"
-        )
-    if failure:
-        raise failure[0]
-    return result[0]
+        ) from None
 
 
 def _one_line(exc: BaseException) -> str:

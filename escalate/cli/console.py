@@ -79,7 +79,7 @@ class TerminalPrompter:
     def ask(self, question: Question, default: Any) -> Any:
         import questionary
 
-        if question.help and question.type != "multiline":
+        if question.help:
             self.console.out(f"  ({question.help})")
         if question.type == "multiline":
             return self._multiline(question, default)
@@ -109,13 +109,15 @@ class TerminalPrompter:
         @bindings.add("enter")
         def _enter(event: Any) -> None:
             buf = event.current_buffer
-            if buf.document.current_line.strip() == "" and buf.text.strip():
+            # Enter on an empty line finishes, even with nothing typed (an empty answer is
+            # then said to be needed, or skips an optional question): never a dead end.
+            if buf.document.current_line.strip() == "":
                 buf.validate_and_handle()
             else:
                 buf.insert_text("\n")
 
         self.console.out(f"? {question.prompt}")
-        self.console.out("  (finish with an empty line; Ctrl-X Ctrl-E opens $EDITOR)")
+        self.console.out("  (Enter on an empty line finishes; Ctrl-X Ctrl-E opens $EDITOR)")
         session: PromptSession[str] = PromptSession(
             multiline=True, key_bindings=bindings, enable_open_in_editor=True
         )

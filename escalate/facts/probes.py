@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
+from escalate.background import Job
+
 T = TypeVar("T")
 
 # Long enough for a cold `chrome --version` on a slow disk, short enough to never be noticed.
@@ -100,19 +102,10 @@ def which(cmd: str, env: Mapping[str, str]) -> str | None:
 
 def concurrently(jobs: dict[str, Callable[[], str | None]]) -> dict[str, str | None]:
     """Run slow probes in threads under one deadline; a late probe counts as unknown."""
-    if not jobs:
-        return {}
     import time
-    from concurrent.futures import ThreadPoolExecutor
 
     deadline = time.monotonic() + PROBE_TIMEOUT + 0.5  # each probe also times itself out
-    pool = ThreadPoolExecutor(max_workers=min(8, len(jobs)), thread_name_prefix="probe")
-    futures = {key: pool.submit(job) for key, job in jobs.items()}
-    results: dict[str, str | None] = {}
-    for key, future in futures.items():
-        try:
-            results[key] = future.result(timeout=max(0.0, deadline - time.monotonic()))
-        except Exception:
-            results[key] = None
-    pool.shutdown(wait=False, cancel_futures=True)
-    return results
+    started = {key: Job.start(job, f"probe-{key}") for key, job in jobs.items()}
+    return {
+        key: job.result(deadline - time.monotonic(), None) for key, job in started.items()
+    }

@@ -9,44 +9,20 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from escalate.errors import AnswersFileError, InvalidAnswer
-from escalate.model import Scope
+from escalate.model import Scope, Surface
 from escalate.storage.atomic import unreadable
 from escalate.text import clean_line, clean_text, shorten
 
 ANSWERS_VERSION = 1
-CORE_KEYS = (
-    "email",
-    "error_text",
-    "occurred_at",
-    "timezone",
-    "platform",
-    "browser",
-    "request_id",
-    "scope",
-    "steps_tried",
-    "summary",
-)
 MAX_ERROR_TEXT = 1_000_000
 MAX_LINE = 2_000
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-:.]{3,199}")
-_RELATIVE = re.compile(
-    r"(?P<n>\d{1,4}|an?|one)\s*(?P<unit>s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)"
-    r"\s+ago",
-    re.IGNORECASE,
-)
-_CLOCK = re.compile(
-    r"(?:(?P<day>today|yesterday)\s+(?:at\s+)?)?(?P<h>\d{1,2}):(?P<m>\d{2})"
-    r"(?::(?P<s>\d{2}))?\s*(?P<ampm>[ap]\.?m\.?)?",
-    re.IGNORECASE,
-)
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
 def _quoted(text: str) -> str:
@@ -91,74 +67,37 @@ def parse_timezone(raw: object) -> str:
     return name
 
 
-def parse_occurred_at(raw: object, now: datetime, tz: str) -> str:
-    """ISO 8601, ``14:32``, ``yesterday 9:05``, ``10 minutes ago`` or ``now`` → ISO string.
-
-    The result carries an offset only when the answer did; otherwise it is wall-clock
-    time in the report's timezone, which may still change after this answer.
-    """
-    text = str(raw).strip()
-    zone = ZoneInfo(tz)
-    local_now = now.astimezone(zone)
-    when = _parse_when(text, local_now)
-    if when is None:
-        raise InvalidAnswer(
-            "occurred_at",
-            f"cannot read {_quoted(text)} as a time",
-            "type e.g. 2026-11-20 14:32, 14:32, yesterday 9:05, 10 minutes ago, or now",
-        )
-    aware = when if when.tzinfo else when.replace(tzinfo=zone)
-    if aware > local_now + timedelta(minutes=5):
-        raise InvalidAnswer(
-            "occurred_at",
-            f"{_quoted(text)} is in the future ({aware:%Y-%m-%d %H:%M})",
-            "give the time the error happened",
-        )
-    return when.isoformat(timespec="seconds")
-
-
-def _parse_when(text: str, local_now: datetime) -> datetime | None:
-    lowered = text.lower()
-    if lowered in {"now", "just now"}:
-        return local_now.replace(microsecond=0, tzinfo=None)
-    if m := _RELATIVE.fullmatch(lowered):
-        n = 1 if m["n"] in {"a", "an", "one"} else int(m["n"])
-        unit = _UNITS[m["unit"][0]]
-        return (local_now - timedelta(**{unit: n})).replace(microsecond=0, tzinfo=None)
-    if m := _CLOCK.fullmatch(lowered):
-        return _clock_time(m, local_now)
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed
-
-
-def _clock_time(m: re.Match[str], local_now: datetime) -> datetime | None:
-    hour, minute, second = int(m["h"]), int(m["m"]), int(m["s"] or 0)
-    if m["ampm"]:
-        if not 1 <= hour <= 12:
-            return None
-        hour = hour % 12 + (12 if m["ampm"].startswith("p") else 0)
-    if hour > 23 or minute > 59 or second > 59:
-        return None
-    naive_now = local_now.replace(tzinfo=None)
-    when = naive_now.replace(hour=hour, minute=minute, second=second, microsecond=0)
-    if m["day"] == "yesterday" or (m["day"] is None and when > naive_now + timedelta(minutes=5)):
-        when -= timedelta(days=1)
-    return when
-
-
 def parse_scope(raw: object) -> str:
-    """One of the scope values; dashes, spaces and case are forgiven."""
-    text = str(raw).strip().lower().replace("-", "_").replace(" ", "_")
+    """One of the scope values, or its label as shown; dashes, spaces and case are forgiven."""
+    return _enum_value("scope", Scope, raw)
+
+
+def parse_surface(raw: object) -> str:
+    """Where it happened: a :class:`Surface` value, or its label as shown."""
+    return _enum_value("surface", Surface, raw)
+
+
+def _enum_value(key: str, enum: type[Scope] | type[Surface], raw: object) -> str:
+    label = " ".join(str(raw).split())
+    for member in enum:
+        if label.lower() == member.label.lower():
+            return member.value
+    text = label.lower().replace("-", "_").replace(" ", "_")
     try:
-        return Scope(text).value
+        return enum(text).value
     except ValueError:
-        allowed = "|".join(s.value for s in Scope)
-        raise InvalidAnswer(
-            "scope", f"unknown scope {_quoted(str(raw))}", f"use one of {allowed}"
-        ) from None
+        allowed = "|".join(m.value for m in enum)
+        message = f"unknown {key} {_quoted(str(raw))}"
+        raise InvalidAnswer(key, message, f"use one of {allowed}") from None
+
+
+NOT_SURE = "not sure"
+_NOT_SURE = re.compile(r"(?:not\s+sure|unsure|unknown|don'?t\s+know|dunno|n/?a|\?)[.!]?", re.I)
+
+
+def is_not_sure(raw: object) -> bool:
+    """Whether the answer says the person does not know ("not sure", "don't know", "?")."""
+    return isinstance(raw, str) and _NOT_SURE.fullmatch(raw.strip()) is not None
 
 
 def parse_request_ids(raw: object) -> list[str]:

@@ -1,160 +1,164 @@
-"""Evidence steps of ``new``: the screenshot and the HAR file.
+"""The first stage of ``new``: everything known before anyone is asked anything.
 
-Each step records its outcome on the report; a failure becomes a note and the rest of the
-bundle is still written.
+The answers given (a resumed draft, an answers file, the error text from a file or a
+pipe, ``--set``), this machine's environment, a HAR file and the remembered email are
+gathered here, so that they can answer questions instead of the person: a HAR's failing
+request fills the request ID, the endpoint, the status code and the time wherever a
+template asks for them, and its recording browser is the default browser.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
-from escalate.capture import screenshot as S
-from escalate.capture.screenshot import preflight
-from escalate.errors import CaptureError, EscalateError
-from escalate.model import Report, ScreenshotInfo
-from escalate.privacy.har import sanitize_har
+from escalate.background import Job
+from escalate.errors import EscalateError
+from escalate.facts.environment import collect
+from escalate.facts.user_agent import Client
+from escalate.model import Environment, FailedRequest, Surface
+from escalate.pipeline import answers as A
+from escalate.privacy.har import HarSummary, sanitize_har
 from escalate.privacy.redact import Redactor
-from escalate.text import counted
-
-if TYPE_CHECKING:
-    from escalate.cli.console import Console
-    from escalate.pipeline.run import NewOptions
+from escalate.storage.drafts import Draft
+from escalate.text import counted, decode_input
 
 Notify = Callable[[str], None]
-CAPTURE, ATTACH, SKIP = "Capture the screen now", "Attach an image file", "No screenshot"
-# The terminal is usually in front of the error: the first offer leaves time to switch.
-LATER_SECONDS = 5
 
 
-def _later(seconds: float) -> str:
-    unit = "second" if seconds == 1 else "seconds"
-    return f"Capture in {seconds:g} {unit} (switch to the window with the error)"
+@dataclass(frozen=True)
+class HarEvidence:
+    """A sanitised HAR: what it says about the failure, and the bytes for the bundle."""
+
+    summary: HarSummary
+    sanitized: bytes
+
+    @property
+    def first_failure(self) -> FailedRequest | None:
+        return self.summary.failed[0] if self.summary.failed else None
+
+    def facts(self) -> dict[str, Any]:
+        """Answers this HAR gives: failing request IDs, endpoint, status code, time, browser."""
+        found: dict[str, Any] = {}
+        failing = [r.request_id for r in self.summary.failed if r.request_id]
+        if failing:
+            # only the failing requests' ids help support; cf-ray is on every response too
+            found["request_id"] = list(dict.fromkeys(failing))
+        first = self.first_failure
+        if first is not None:
+            found["endpoint"] = f"{first.method} {urlsplit(first.url).path or '/'}"
+            found["status_code"] = str(first.status) if first.status else "no response"
+        if self.summary.first_failure_at is not None:
+            found["occurred_at"] = self.summary.first_failure_at.astimezone(UTC).isoformat()
+        client: Client = self.summary.client
+        if client.display:
+            found["browser"] = client.display
+        if client.surface is not None:
+            found["surface"] = client.surface.value
+        return found
 
 
-def _mode(
-    opts: NewOptions, prompter: Any, env: Mapping[str, str], notify: Notify
-) -> tuple[str, float]:
-    """What to do, and the delay before a capture."""
-    if opts.screenshot_file is not None:
-        return ATTACH, 0.0
-    if opts.screenshot is False:
-        return SKIP, 0.0
-    if opts.screenshot is None and prompter is not None:
-        later = opts.delay or LATER_SECONDS
-        choices = [_later(later), CAPTURE, ATTACH, SKIP]
-        try:
+@dataclass
+class Evidence:
+    """What is known before the questions: given answers and detected facts."""
 
-            preflight(env)
-        except CaptureError as exc:  # say why now, rather than offer what cannot work
-            notify(f"screen capture is not available here: {exc.message}")
-            choices = [ATTACH, SKIP]
-        chosen = str(prompter.choose("Screenshot of the error?", choices, choices[0]))
-        return (CAPTURE, later) if chosen == _later(later) else (chosen, 0.0)
-    return CAPTURE, opts.delay
+    given: dict[str, Any]
+    environment: Environment
+    draft: Draft | None = None
+    har: HarEvidence | None = None
+    remembered_email: str | None = None
+    facts: dict[str, Any] = field(default_factory=dict)
 
 
-def attach_screenshot(
-    console: Console,
-    opts: NewOptions,
-    report: Report,
-    files: dict[str, bytes],
-    prompter: Any,
-    notify: Notify,
-) -> None:
-    """Capture or attach the screenshot; on failure record why and go on."""
-    mode, delay = _mode(opts, prompter, console.env, notify)
-    if mode == SKIP:
-        return
-    try:
-
-        boxes = [_region(S, b, "--redact") for b in opts.redact_boxes]
-        if mode == ATTACH:
-            path = opts.screenshot_file
-            if path is None:
-                from pathlib import Path
-
-                path = Path(prompter.path("Image file to attach (PNG or JPEG)")).expanduser()
-            shot = S.load_image_file(path, redact=boxes)
-        else:
-            region = _region(S, opts.region, "--region") if opts.region else None
-
-            def countdown(n: int) -> None:
-                notify(f"capturing in {n}…")
-
-            shot = S.capture(
-                monitor=opts.monitor,
-                all_monitors=opts.all_monitors,
-                region=region,
-                delay=delay,
-                countdown=countdown,
-                redact=boxes,
-                env=console.env,
-                timeout=_capture_timeout(console.env),
-            )
-    except CaptureError as exc:
-        report.screenshot_problem = exc.message
-        notify(f"screenshot skipped: {exc.message}" + (f" — {exc.hint}" if exc.hint else ""))
-        return
-    name = "screenshot.png" if shot.format == "png" else "screenshot.jpg"
-    files[name] = shot.png
-    if shot.note:
-        notify(f"screenshot: {shot.note}")
-    report.screenshot = ScreenshotInfo(
-        source=shot.source,
-        width=shot.width,
-        height=shot.height,
-        format=shot.format,
-        redacted_regions=shot.redacted_regions,
-        note=shot.note,
-    )
+def given_answers(
+    draft: Draft | None,
+    answers_file: Path | None,
+    error_text: bytes | None,
+    sets: dict[str, str],
+) -> dict[str, Any]:
+    """Merge answer sources, lowest precedence first: draft, answers file, error text, --set."""
+    merged: dict[str, Any] = dict(draft.answers) if draft else {}
+    if answers_file is not None:
+        merged.update(A.load_answers_file(answers_file))
+    if error_text is not None:
+        merged["error_text"] = decode_input(error_text)
+    merged.update(sets)
+    return merged
 
 
-def _capture_timeout(env: Mapping[str, str]) -> float:
-    # A frozen X server blocks mss forever; this bounds it (overridable for slow remotes).
-    try:
-        return max(0.1, float(env.get("ESCALATE_CAPTURE_TIMEOUT", "5")))
-    except ValueError:
-        return 5.0
+def environment_of(job: Job[Environment] | None, notify: Notify) -> Environment:
+    """This machine's facts, from the probes started at launch (or started now)."""
+    job = job or Job.start(collect, "environment")
+    env = job.result(timeout=5.0, fallback=Environment())
+    if job.error is not None:  # a collector bug must not cost the report
+        notify(f"could not detect the environment ({type(job.error).__name__}); asking instead")
+    return env
 
 
-def _region(S: Any, text: str, flag: str) -> Any:
-    try:
-        return S.Region.parse(text)
-    except ValueError as exc:
-        raise CaptureError(
-            f"{flag} {text!r}: {exc}", "give X,Y,W,H in pixels, e.g. 0,0,800,600"
-        ) from None
-
-
-def attach_har(
-    opts: NewOptions,
-    report: Report,
-    answers: dict[str, Any],
-    files: dict[str, bytes],
-    notify: Notify,
-) -> None:
-    """Sanitise the HAR into the bundle and pre-fill request ids and failing requests."""
-    if opts.har is None:
-        return
-    import tempfile
-    from pathlib import Path
-
-
+def read_har(path: Path, reporter_email: str | None, notify: Notify) -> HarEvidence | None:
+    """Sanitise the HAR once, keep its summary; an unreadable HAR is a note, not a stop."""
     with tempfile.TemporaryDirectory(prefix="escalate-har-") as tmp:
         out = Path(tmp) / "sanitized.har"
         try:
-            summary = sanitize_har(opts.har, out, Redactor(reporter_email=str(report.email)))
+            summary = sanitize_har(path, out, Redactor(reporter_email=reporter_email))
         except EscalateError as exc:
             notify(f"HAR skipped: {exc.message}")
-            return
-        files["sanitized.har"] = out.read_bytes()
-    report.failed_requests = list(summary.failed)
-    known = list(report.request_ids)
-    # Only the failing requests' ids help support; cf-ray is on every successful response too.
-    failing = [r.request_id for r in summary.failed if r.request_id]
-    report.request_ids = known + [r for r in dict.fromkeys(failing) if r not in known]
+            return None
+        evidence = HarEvidence(summary, out.read_bytes())
+    ids = {r.request_id for r in summary.failed if r.request_id}
     notify(
-        f"HAR: {summary.entries} requests, {len(summary.failed)} failing, "
-        f"{counted(len(summary.request_ids), 'request ID')}"
+        f"HAR: {counted(summary.entries, 'request')}, {len(summary.failed)} failing, "
+        f"{counted(len(ids), 'request ID')} of failing requests"
     )
+    return evidence
+
+
+def detected_platform(env: Environment, surface: str | None) -> str | None:
+    """The platform to offer: this machine's OS, or the phone's system for an app there."""
+    if surface == Surface.IOS_APP.value:
+        return "iOS / iPadOS"
+    if surface == Surface.ANDROID_APP.value:
+        return "Android"
+    if surface == Surface.OTHER_DEVICE.value:
+        return None
+    return env.platform_display
+
+
+def detected_browser(env: Environment, surface: str | None, har: HarEvidence | None) -> str | None:
+    """The browser or app to offer: the HAR's own browser first, then this machine's."""
+    if surface in (Surface.IOS_APP.value, Surface.ANDROID_APP.value):
+        return "ChatGPT app (version not sure)"
+    if surface == Surface.API.value:
+        return "API client (no browser)"
+    if surface == Surface.OTHER_DEVICE.value:
+        return None
+    if surface == Surface.DESKTOP_APP.value:
+        return env.desktop_app.display if env.desktop_app else "ChatGPT desktop app"
+    if har is not None and har.summary.client.display:
+        return har.summary.client.display
+    if env.default_browser:
+        for b in env.browsers:
+            if b.name.lower() in env.default_browser.lower():
+                return b.display
+        return env.default_browser
+    return env.browsers[0].display if env.browsers else None
+
+
+def detected_surface(env: Environment, facts: dict[str, Any]) -> str:
+    """Where it most likely happened: the HAR's device, else a browser or the desktop app."""
+    if "surface" in facts:
+        return str(facts["surface"])
+    if env.desktop_app is not None and not env.browsers:
+        return Surface.DESKTOP_APP.value
+    return Surface.BROWSER.value
+
+
+def now_utc(clock: Callable[[], datetime]) -> datetime:
+    """The clock's time as an aware UTC datetime."""
+    now = clock()
+    return now if now.tzinfo else now.replace(tzinfo=UTC)

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 from escalate.errors import NotFoundError, TemplateError
 from escalate.model import Report
-from escalate.pipeline.run import render_files, template_search
+from escalate.pipeline.assemble import render_files
+from escalate.pipeline.run import template_search
 from escalate.render.bundle import Bundle, write_bundle
 from escalate.render.message import DEFAULT_CHAT_LIMIT
 from escalate.storage.history import bundle_folder
@@ -53,7 +54,7 @@ def rerender(
         raise NotFoundError(
             f"{source}: {where}: {err['msg']}", "is this an escalate report?"
         ) from None
-    search = template_search(console, [])
+    search = template_search(console.env, [])
     try:
         template = load_template(report.template.name, search)
     except TemplateError as exc:

@@ -48,11 +48,12 @@ def _each_text(
     }
 
 
-def scrub(report: Report, enabled: bool) -> dict[str, str]:
-    """Redact every free-text field in place; returns placeholder → original (kept locally)."""
+def scrub(report: Report, enabled: bool) -> tuple[Report, dict[str, str]]:
+    """A copy with every free-text field redacted, and placeholder → original (kept locally)."""
+    report = report.model_copy(deep=True)
     if not enabled:
         report.redaction = RedactionSummary(enabled=False)
-        return {}
+        return report, {}
 
     r = Redactor(reporter_email=str(report.email))
 
@@ -64,11 +65,12 @@ def scrub(report: Report, enabled: bool) -> dict[str, str]:
 
     _each_text(report, text, answer)
     report.redaction = RedactionSummary(enabled=True, counts=dict(r.counts))
-    return dict(r.mapping)
+    return report, dict(r.mapping)
 
 
-def undo(report: Report, mapping: dict[str, str], placeholder: str) -> None:
-    """Put one redacted value back everywhere and update the counts."""
+def undo(report: Report, mapping: dict[str, str], placeholder: str) -> Report:
+    """A copy with one redacted value put back everywhere and the counts updated."""
+    report = report.model_copy(deep=True)
     original = mapping.pop(placeholder)
     _each_text(report, lambda text: text.replace(placeholder, original))
 
@@ -81,6 +83,7 @@ def undo(report: Report, mapping: dict[str, str], placeholder: str) -> None:
     report.redaction = RedactionSummary(
         enabled=True, counts=counts, undone=[*report.redaction.undone, placeholder]
     )
+    return report
 
 
 def highlight(markdown: str, color: bool) -> str:
@@ -97,8 +100,8 @@ def review(
     mapping: dict[str, str],
     notify: Notify,
     color: bool = False,
-) -> str | None:
-    """Show, then loop until the reporter writes (returns the Markdown) or stops (None)."""
+) -> tuple[Report, str] | None:
+    """Show, then loop until the reporter writes (the report and its Markdown) or stops."""
     markdown = render(report)
     while True:
         notify("─" * 72)
@@ -111,13 +114,13 @@ def review(
         choices = [WRITE, *([UNDO] if mapping else []), EDIT, STOP]
         choice = prompter.choose("What now?", choices, WRITE)
         if choice == WRITE:
-            return markdown
+            return report, markdown
         if choice == STOP:
             return None
         if choice == UNDO:
             labels = {f"{p}  ({_preview(v)})": p for p, v in mapping.items()}
             picked = prompter.choose("Which one is safe to keep?", list(labels))
-            undo(report, mapping, labels[picked])
+            report = undo(report, mapping, labels[picked])
             markdown = render(report)
         elif choice == EDIT:
             markdown = prompter.edit(markdown)

@@ -1,61 +1,77 @@
-"""``escalate new`` end to end: answers → evidence → redaction → review → render → bundle.
+"""``escalate new`` end to end, in one direction.
 
-This is the core of the product; it talks to the world only through the injected
-:class:`~escalate.cli.console.Console` and a ``notify`` callback, and returns what it wrote.
-Each optional step (screenshot, HAR, status, PDF) degrades to a recorded note, never a
-lost report.
+evidence → questions → capture → scrubbing → review → render → bundle. Evidence comes
+first so that a HAR, the error text or this machine can answer a question before anyone
+is asked it; each later stage takes the :class:`Report` and returns a new one. The run
+talks to the world only through the injected :class:`World` (the CLI's console) and a
+``notify`` callback, and returns what it wrote. Each optional step (screenshot, HAR,
+status, PDF) degrades to a recorded note, never a lost report.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import Any, Protocol
 
-from escalate import __version__
 from escalate.background import Job
-from escalate.cli.console import Console
-from escalate.errors import EscalateError, Interrupted, InvalidAnswer
-from escalate.facts.environment import collect
-from escalate.facts.identity import get_email
+from escalate.capture.screenshot import preflight
+from escalate.errors import CaptureError, EscalateError, Interrupted, InvalidAnswer
+from escalate.facts.identity import Remembered, remembered_email
 from escalate.facts.status import StatusFeed, fetch_feed
 from escalate.facts.triage import triage
-from escalate.model import (
-    Environment,
+from escalate.model import Environment, Report
+from escalate.pipeline import capture, guided, review
+from escalate.pipeline.assemble import build_report, describe_evidence, render_files, write_report
+from escalate.pipeline.evidence import (
     Evidence,
-    OccurredAt,
-    Report,
-    ScreenshotInfo,
-    TemplateRef,
+    HarEvidence,
+    detected_browser,
+    detected_platform,
+    detected_surface,
+    environment_of,
+    given_answers,
+    now_utc,
+    read_har,
 )
-from escalate.pipeline import answers as A
-from escalate.pipeline import review
-from escalate.pipeline.evidence import attach_har, attach_screenshot
-from escalate.pipeline.questions import Defaults, core_questions, fill
-from escalate.render.bundle import Bundle, evidence_entry, write_bundle
+from escalate.pipeline.questions import Detected, Prompter, core_questions, fill
+from escalate.render.bundle import Bundle
 from escalate.render.markdown import render_markdown
-from escalate.render.message import DEFAULT_CHAT_LIMIT, message_files
-from escalate.render.pdf import render_pdf
-from escalate.storage.atomic import atomic_write, private_dir
+from escalate.render.message import DEFAULT_CHAT_LIMIT
 from escalate.storage.drafts import Draft, DraftStore
-from escalate.storage.history import ReportStore
-from escalate.storage.paths import BUNDLE_DIR, load_settings, new_report_id, paths
+from escalate.storage.paths import Paths, load_settings, new_report_id, paths
 from escalate.templating.discovery import (
     DEFAULT_TEMPLATE,
     Template,
+    discover,
     load_template,
     merge_questions,
     search_path,
 )
-from escalate.templating.manifest import Question
-from escalate.text import counted, decode_input
+from escalate.templating.manifest import Question, read_manifest
 
 Notify = Callable[[str], None]
 FORMATS = frozenset({"md", "pdf", "json"})
+
+
+class World(Protocol):
+    """What the run needs from outside: the CLI's console, or a test's stand-in."""
+
+    @property
+    def env(self) -> Mapping[str, str]: ...
+
+    @property
+    def is_interactive(self) -> bool: ...
+
+    @property
+    def offline(self) -> bool: ...
+
+    def clock(self) -> datetime: ...
+
+    def prompter(self) -> Prompter: ...
 
 
 @dataclass
@@ -67,6 +83,7 @@ class NewOptions:
     answers_file: Path | None = None
     sets: dict[str, str] = field(default_factory=dict)
     error_file: Path | None = None
+    error_input: bytes | None = None  # the error text from a pipe, read by the CLI
     screenshot: bool | None = None
     screenshot_file: Path | None = None
     monitor: int | None = None
@@ -94,35 +111,23 @@ class NewResult:
     report: Report
     bundle: Bundle
     markdown: str
+    remember_email: bool = False  # a new email was typed: offer to keep it for next time
 
 
-def template_search(console: Console, extra: list[Path]) -> list[tuple[Path, str]]:
+def template_search(env: Mapping[str, str], extra: Sequence[Path]) -> list[tuple[Path, str]]:
     """The template search path for this user."""
-    p = paths(console.env)
+    p = paths(env)
     team = [Path(d) for d in load_settings(p).get("template_dirs", [])]
-    return search_path(p.user_templates, team, extra, console.env)
+    return search_path(p.user_templates, team, list(extra), env)
 
 
-def gather_answers(console: Console, opts: NewOptions, draft: Draft | None) -> dict[str, Any]:
-    """Merge answer sources, lowest precedence first: draft, answers file, --set."""
-    merged: dict[str, Any] = dict(draft.answers) if draft else {}
-    if opts.answers_file is not None:
-        merged.update(A.load_answers_file(opts.answers_file))
-    if opts.error_file is not None:
-        try:
-            from_stdin = str(opts.error_file) == "-"
-            raw = console.read_input() if from_stdin else opts.error_file.read_bytes()
-            merged["error_text"] = decode_input(raw)
-        except OSError as exc:
-            raise InvalidAnswer(
-                "error_text", f"cannot read {opts.error_file}: {exc.strerror}"
-            ) from None
-    merged.update(opts.sets)
-    return merged
+def questions_of(template: Template) -> list[Question]:
+    """The core questions, with the template's own merged in (and its checklist)."""
+    return merge_questions(core_questions(template.checklist), template.manifest.questions)
 
 
-def run_new(console: Console, opts: NewOptions, notify: Notify) -> NewResult:
-    """Ask, collect, scrub, review, render and write one report."""
+def run_new(world: World, opts: NewOptions, notify: Notify) -> NewResult:
+    """Collect, ask, capture, scrub, review, render and write one report."""
     bad = set(opts.formats) - FORMATS
     if bad:
         raise InvalidAnswer(
@@ -130,294 +135,236 @@ def run_new(console: Console, opts: NewOptions, notify: Notify) -> NewResult:
             f"unknown format(s) {', '.join(sorted(bad))}",
             "use a comma list of md, pdf, json",
         )
-    p = paths(console.env)
+    p = paths(world.env)
     drafts = DraftStore(p)
     draft = drafts.latest() if opts.resume else None
     if opts.resume and draft is None:
         notify("no draft to resume; starting a new report")
-    answers = gather_answers(console, opts, draft)
-    from_file = answers.pop("template", None)
-    answers.pop("template_version", None)
-    name = opts.template or from_file or (draft.template if draft else None) or DEFAULT_TEMPLATE
-    template = load_template(str(name), template_search(console, opts.template_dirs))
+    evidence, template = _evidence(world, opts, draft, p, notify)
+    now = now_utc(world.clock)
+    status_job = _start_status(world, opts)
+    answers = dict(evidence.given)
     for key, value in template.manifest.defaults.items():
         answers.setdefault(key, value)
-    now = console.clock()
-    status_job = _start_status(console, opts)
-    env = _environment(opts.environment_job, notify)
-    interactive = console.is_interactive and not opts.yes
     draft = draft or Draft(new_report_id(now), template.name, {}, now.isoformat())
     draft.template = template.name
+    if opts.resume and draft.answers:
+        notify(_kept(draft))
 
     def save(key: str, value: Any) -> None:
         draft.answers = {**draft.answers, **answers, key: value}
         drafts.save(draft)
 
-    defaults = Defaults(
-        now=now,
-        timezone=env.timezone or "UTC",
-        platform=env.platform_display,
-        browser=_default_browser(env),
-        email=None if "email" in answers else _stored_email(notify),
-    )
-    prompter = console.prompter() if interactive else None
+    interactive = world.is_interactive and not opts.yes
     if interactive:
         drafts.save(draft)
-        fresh_error = not answers.get("error_text")  # a resumed draft was offered already
-        first = [q for q in _questions(template) if q.key in ("email", "error_text")]
-        fill(first, answers, defaults, prompter, on_answer=save)
-        if fresh_error and template.name == DEFAULT_TEMPLATE and not opts.template:
-            template = _offer_template(console, opts, template, answers, prompter)
-            draft.template = template.name
-    questions = _questions(template)
-    fill(questions, answers, defaults, prompter, on_answer=save)
-    report = build_report(draft.id, now, answers, template, env, questions)
-    files: dict[str, bytes] = {}
-
-    attach_screenshot(console, opts, report, files, prompter, notify)
-    attach_har(opts, report, answers, files, notify)
-    feed = status_job.result(5.0, None) if status_job else None
-    report.status = feed.at(report.occurred_at.utc) if feed else None
-
-    mapping = review.scrub(report, opts.redact)
-    _describe_evidence(report, files, opts)
-    compiled = p.compiled_templates
-    if prompter is None:
-        markdown = render_markdown(report, template, compiled)
+        template, plan = _ask(world, opts, evidence, template, answers, now, save, notify)
+        draft.template = template.name
     else:
-        color = console.is_interactive and "NO_COLOR" not in console.env
+        surface = answers.get("surface") or detected_surface(evidence.environment, evidence.facts)
+        fill(questions_of(template), answers, _detected(evidence, str(surface), now), None)
+        plan = capture.plan_from_options(
+            opts.screenshot, opts.screenshot_file, opts.delay, answers.get("surface")
+        )
+    report = build_report(
+        draft.id, now, answers, template, evidence.environment, questions_of(template)
+    )
+    report, files = _attach_har(report, evidence.har)
+    report, shot = capture.take(report, plan, _capture_settings(opts), world.env, notify)
+    files = {**shot, **files}
+    feed = status_job.result(5.0, None) if status_job else None
+    status = feed.at(report.occurred_at.utc) if feed else None
+    report = report.model_copy(update={"status": status})
+    report, mapping = review.scrub(report, opts.redact)
+    report = describe_evidence(report, files, opts.formats)
+    compiled = p.compiled_templates
+    markdown = render_markdown(report, template, compiled)
+    if interactive:
+        color = "NO_COLOR" not in world.env
         reviewed = review.review(
-            prompter, report, lambda r: render_markdown(r, template, compiled), mapping, notify,
-            color,
+            world.prompter(), report, lambda r: render_markdown(r, template, compiled),
+            mapping, notify, color,
         )
         if reviewed is None:
-
             raise Interrupted("stopped before writing; your answers are kept in the draft")
-        markdown = reviewed
-    bundle = _write(console, opts, report, template, markdown, files, answers, mapping, notify)
+        report, markdown = reviewed
+    payload = render_files(
+        report, template, files, opts.formats, notify, markdown, chat_limit=opts.chat_limit
+    )
+    bundle = write_report(p, opts.out, report, payload, answers, template, mapping, opts.make_zip)
     drafts.discard(draft.id)
-    return NewResult(report, bundle, markdown)
+    remember = interactive and evidence.remembered_email != str(report.email)
+    return NewResult(report, bundle, markdown, remember_email=remember)
 
 
-def _offer_template(
-    console: Console, opts: NewOptions, template: Template, answers: dict[str, Any], prompter: Any
-) -> Template:
-    """When the error is a known kind, offer the template that asks the right questions."""
-
-    for symptom in triage(str(answers.get("error_text", ""))):
-        if symptom.template == template.name:
-            return template
-        question = (
-            f"This looks like: {symptom.title}. Use the {symptom.template} template, "
-            "which asks what support needs for it?"
-        )
-        if not prompter.confirm(question, True):
-            return template
-        chosen = load_template(symptom.template, template_search(console, opts.template_dirs))
-        for key, value in chosen.manifest.defaults.items():
-            answers.setdefault(key, value)
-        return chosen
-    return template
-
-
-def _questions(template: Template) -> list[Question]:
-    steps = [s.label for s in template.manifest.steps]
-    core = core_questions(steps) if steps else core_questions()
-
-    return merge_questions(core, template.manifest.questions)
-
-
-def _environment(job: Job[Environment] | None, notify: Notify) -> Environment:
-    if job is None:
-
-        job = Job.start(collect, "environment")
-    env = job.result(timeout=5.0, fallback=Environment())
-    if job.error is not None:  # a collector bug must not cost the report
-        notify(f"could not detect the environment ({type(job.error).__name__}); asking instead")
-    return env
+def _evidence(
+    world: World, opts: NewOptions, draft: Draft | None, p: Paths, notify: Notify
+) -> tuple[Evidence, Template]:
+    """Stage one: answers given, this machine, the HAR, the remembered email, the template."""
+    error_bytes = opts.error_input
+    if opts.error_file is not None and error_bytes is None:
+        try:
+            error_bytes = opts.error_file.read_bytes()
+        except OSError as exc:
+            raise InvalidAnswer(
+                "error_text", f"cannot read {opts.error_file}: {exc.strerror}"
+            ) from None
+    given = given_answers(draft, opts.answers_file, error_bytes, opts.sets)
+    from_file = given.pop("template", None)
+    given.pop("template_version", None)
+    name = opts.template or from_file or (draft.template if draft else None) or DEFAULT_TEMPLATE
+    template = load_template(str(name), template_search(world.env, opts.template_dirs))
+    env = environment_of(opts.environment_job, notify)
+    remembered = Remembered(None)
+    if "email" not in given:
+        remembered = remembered_email(p)
+        if remembered.notice:
+            notify(remembered.notice)
+    email = given.get("email") or remembered.email
+    har = read_har(opts.har, str(email) if email else None, notify) if opts.har else None
+    facts = har.facts() if har else {}
+    if remembered.email:
+        given.setdefault("email", remembered.email)
+    evidence = Evidence(given, env, draft, har, remembered.email, facts)
+    return evidence, template
 
 
-def _default_browser(env: Environment) -> str | None:
-    if env.desktop_app is not None and not env.browsers:
-        return env.desktop_app.display
-    if env.default_browser:
-        for b in env.browsers:
-            if b.name.lower() in env.default_browser.lower():
-                return b.display
-        return env.default_browser
-    return env.browsers[0].display if env.browsers else None
-
-
-def _stored_email(notify: Notify) -> str | None:
-
-    lookup = get_email()
-    if lookup.problem is not None:
-        notify(f"{lookup.problem.message}; {lookup.problem.hint}")
-    return lookup.email
-
-
-def build_report(
-    report_id: str,
-    now: datetime,
-    answers: dict[str, Any],
-    template: Template,
-    env: Environment,
-    questions: list[Question],
-) -> Report:
-    """Assemble the validated :class:`Report` from normalised answers."""
-    tz = str(answers["timezone"])
-    when = datetime.fromisoformat(str(answers["occurred_at"]))
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=ZoneInfo(tz))
-    local = when.astimezone(ZoneInfo(tz))
-    core = {q.key for q in core_questions()}
-    extra = {q.key: answers.get(q.key) for q in questions if q.key not in core}
-    for key, value in answers.items():  # presets and --set keys without a question
-        if key not in core and key not in extra and isinstance(value, str | bool | list):
-            extra[key] = value
-    return Report(
-        id=report_id,
-        created_at=now,
-        tool_version=__version__,
-        template=TemplateRef(name=template.name, version=template.version),
-        email=answers["email"],
-        occurred_at=OccurredAt(local=local, timezone=tz, utc=local.astimezone(ZoneInfo("UTC"))),
-        platform=str(answers["platform"]),
-        browser=answers.get("browser") or None,
-        request_ids=list(answers.get("request_id") or []),
-        error_text=str(answers["error_text"]),
-        scope=answers["scope"],
-        steps_tried=list(answers.get("steps_tried") or []),
-        summary=str(answers["summary"]),
-        environment=env,
-        extra=extra,
+def _detected(evidence: Evidence, surface: str, now: datetime) -> Detected:
+    env = evidence.environment
+    return Detected(
+        now=now,
+        timezone=env.timezone or "UTC",
+        platform=detected_platform(env, surface),
+        browser=detected_browser(env, surface, evidence.har),
+        email=evidence.remembered_email,
+        installed=env.browsers,
+        facts={"surface": surface, **evidence.facts},
     )
 
 
-def _start_status(console: Console, opts: NewOptions) -> Job[StatusFeed | None] | None:
-    if opts.status is False or (opts.status is None and console.offline and not opts.status_url):
+def _ask(
+    world: World,
+    opts: NewOptions,
+    evidence: Evidence,
+    template: Template,
+    answers: dict[str, Any],
+    now: datetime,
+    save: Callable[[str, Any], None],
+    notify: Notify,
+) -> tuple[Template, capture.ShotPlan]:
+    """Stage two, on a terminal: the guided path, the template's questions, the screenshot."""
+    search = template_search(world.env, opts.template_dirs)
+    chosen = [template]
+
+    def switch(name: str) -> list[Question]:
+        chosen[0] = load_template(name, search)
+        for key, value in chosen[0].manifest.defaults.items():
+            answers.setdefault(key, value)
+        return questions_of(chosen[0])
+
+    # The kind of problem is read from an error typed or piped now, not from a saved answer.
+    saved_error = "error_text" in evidence.given and opts.error_file is None
+    saved_error = saved_error and opts.error_input is None
+
+    def after_error() -> None:
+        if opts.template or template.name != DEFAULT_TEMPLATE or saved_error:
+            return
+        for symptom in triage(str(answers.get("error_text", ""))):
+            if symptom.template != chosen[0].name:
+                guide.questions = switch(symptom.template)
+                guide.template = (chosen[0].name, chosen[0].manifest.title)
+            return
+
+    surface = str(detected_surface(evidence.environment, evidence.facts))
+    guide = guided.Guide(
+        questions=questions_of(template),
+        answers=answers,
+        detected=_detected(evidence, surface, now),
+        prompter=world.prompter(),
+        notify=notify,
+        save=save,
+        refresh=lambda s: _detected(evidence, s, now),
+        template=(template.name, template.manifest.title),
+        templates=_template_titles(search),
+        switch_template=switch,
+    )
+    guided.run(guide, evidence.remembered_email is not None, after_error)
+    extra = [q for q in guide.questions if q.key not in {c.key for c in core_questions()}]
+    guided.template_questions(guide, extra, chosen[0].manifest.title.lower())
+    fill(guide.questions, answers, guide.detected, None)  # validates every answer kept
+    plan = _screenshot(world, opts, guide)
+    return chosen[0], plan
+
+
+def _template_titles(search: list[tuple[Path, str]]) -> list[tuple[str, str]]:
+    titles = []
+    for name, (folder, _origin) in sorted(discover(search).items()):
+        with contextlib.suppress(EscalateError):  # a broken one: `templates check` says why
+            titles.append((name, read_manifest(folder).title))
+    return titles
+
+
+def _screenshot(world: World, opts: NewOptions, guide: guided.Guide) -> capture.ShotPlan:
+    if opts.screenshot_file is not None or opts.screenshot is not None:
+        surface = guide.answers.get("surface")
+        return capture.plan_from_options(opts.screenshot, opts.screenshot_file, opts.delay, surface)
+    problem = None
+    try:
+        preflight(world.env)
+    except CaptureError as exc:  # say why now, rather than offer what cannot work
+        problem = exc.message
+    return guided.screenshot_plan(guide, opts.delay, problem)
+
+
+def _attach_har(report: Report, har: HarEvidence | None) -> tuple[Report, dict[str, bytes]]:
+    """The failing requests and their request IDs on the report; the sanitised HAR file."""
+    if har is None:
+        return report, {}
+    known = list(report.request_ids)
+    failing = [r.request_id for r in har.summary.failed if r.request_id]
+    ids = known + [r for r in dict.fromkeys(failing) if r not in known]
+    update = {"failed_requests": list(har.summary.failed), "request_ids": ids}
+    return report.model_copy(update=update), {"sanitized.har": har.sanitized}
+
+
+def _capture_settings(opts: NewOptions) -> capture.CaptureSettings:
+    return capture.CaptureSettings(
+        monitor=opts.monitor,
+        all_monitors=opts.all_monitors,
+        region=opts.region,
+        redact_boxes=tuple(opts.redact_boxes),
+    )
+
+
+def _start_status(world: World, opts: NewOptions) -> Job[StatusFeed | None] | None:
+    if opts.status is False or (opts.status is None and world.offline and not opts.status_url):
         return None
-    url = opts.status_url or console.env.get("ESCALATE_STATUS_URL")
+    url = opts.status_url or world.env.get("ESCALATE_STATUS_URL")
 
     def fetch() -> StatusFeed | None:
-        now = console.clock()
+        now = now_utc(world.clock)
         return fetch_feed(url, now=now) if url else fetch_feed(now=now)
 
     return Job.start(fetch, "status")
 
 
-def _describe_evidence(report: Report, files: dict[str, bytes], opts: NewOptions) -> None:
-    # Only the evidence files: the PDF and report.json are this report itself, and a file
-    # cannot carry its own checksum.
-    evidence: list[Evidence] = []
-    shot = report.screenshot
-    for name in files:
-        if name.startswith("screenshot.") and shot is not None:
-            evidence.append(evidence_entry(name, _shot_text(report, shot), files[name]))
-        elif name == "sanitized.har":
-            n = len(report.failed_requests)
-            text = f"{counted(n, 'failing request')}; cookies, tokens and bodies removed"
-            evidence.append(evidence_entry(name, text, files[name]))
-    report.evidence = evidence
+_KEPT_NAMES = {
+    "email": "email",
+    "error_text": "error text",
+    "surface": "where",
+    "occurred_at": "time",
+    "timezone": "time zone",
+    "platform": "system",
+    "browser": "browser",
+    "request_id": "request IDs",
+    "scope": "scope",
+    "steps_tried": "steps tried",
+    "summary": "summary",
+}
 
 
-def _shot_text(report: Report, shot: ScreenshotInfo) -> str:
-    what = "screen capture" if shot.source == "capture" else "attached image"
-    text = f"{what}, {shot.width}×{shot.height}"
-    if shot.redacted_regions:
-        text += f", {counted(shot.redacted_regions, 'region')} blacked out"
-    if shot.note:
-        text += f" ({shot.note})"
-    return text
-
-
-def _write(
-    console: Console,
-    opts: NewOptions,
-    report: Report,
-    template: Template,
-    markdown: str,
-    files: dict[str, bytes],
-    answers: dict[str, Any],
-    mapping: dict[str, str],
-    notify: Notify,
-) -> Bundle:
-    store = ReportStore(paths(console.env))
-    record = store.folder_for(report.id)
-    # The record keeps what must never be attached (the unscrubbed answers, the redaction
-    # map); the bundle is a folder of its own, even by default, so "attach every file in it"
-    # is always safe.
-    out = opts.out if opts.out is not None else record / BUNDLE_DIR
-    payload = render_files(
-        report, template, files, opts.formats, notify, markdown, chat_limit=opts.chat_limit
+def _kept(draft: Draft) -> str:
+    names = [_KEPT_NAMES.get(k, k.replace("_", " ")) for k, v in draft.answers.items() if v]
+    return f"Resuming the draft started {draft.started_at[:16].replace('T', ' ')} UTC: kept " + (
+        ", ".join(names) if names else "nothing yet"
     )
-    private_dir(record)
-    bundle = write_bundle(out, payload, make_zip=opts.make_zip)
-    report_json = payload.get("report.json") or report.model_dump_json(indent=2).encode()
-    atomic_write(record / "report.json", report_json)
-    saved = {k: v for k, v in answers.items() if k != "template"}
-    atomic_write(
-        record / "answers.toml", A.dump_answers_toml(saved, template.name, template.version)
-    )
-    atomic_write(record / "bundle.json", json.dumps({"bundle": str(out.resolve())}))
-    if mapping:
-        atomic_write(
-            record / "redaction-map.json", json.dumps(mapping, indent=2, ensure_ascii=False)
-        )
-    return bundle
-
-
-def render_files(
-    report: Report,
-    template: Template,
-    files: dict[str, bytes],
-    formats: frozenset[str],
-    notify: Notify,
-    markdown: str | None = None,
-    compiled: Path | None = None,
-    chat_limit: int = DEFAULT_CHAT_LIMIT,
-) -> dict[str, bytes]:
-    """The bundle's files for ``formats``; a PDF failure is a note, never a lost bundle.
-
-    ``compiled`` is the folder for compiled templates, used when ``markdown`` is not given.
-    The plain-text message for a chat box (split at ``chat_limit``) is in every bundle.
-    """
-
-    markdown = render_markdown(report, template, compiled) if markdown is None else markdown
-    report_json = report.model_dump_json(indent=2).encode()
-    payload: dict[str, bytes] = {}
-    if "md" in formats:
-        payload["submission.md"] = markdown.encode()
-    payload.update(message_files(markdown, chat_limit))
-    if "json" in formats or "pdf" in formats:
-        payload["report.json"] = report_json
-    payload.update(files)
-    if "pdf" in formats:
-        pdf = _pdf(markdown, report, report_json, files, notify)
-        if pdf is not None:
-            payload["submission.pdf"] = pdf
-    return payload
-
-
-def _pdf(
-    markdown: str, report: Report, report_json: bytes, files: dict[str, bytes], notify: Notify
-) -> bytes | None:
-    try:
-
-        result = render_pdf(
-            markdown,
-            report_json=report_json,
-            report_id=report.id,
-            generated_at=report.created_at,
-            title=f"ChatGPT support request: {report.summary}",
-            author=str(report.email),
-            images={k: v for k, v in files.items() if k.startswith("screenshot.")},
-        )
-    except EscalateError as exc:
-        notify(f"PDF skipped: {exc.message}")
-        return None
-    except Exception as exc:  # the PDF is a convenience; the Markdown bundle still lands
-        notify(f"PDF skipped: {type(exc).__name__}: {exc}")
-        return None
-    data = getattr(result, "data", result)
-    return data if isinstance(data, bytes) else None

@@ -25,13 +25,14 @@ import json
 import os
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit, urlunsplit
 
 from escalate.errors import EscalateError, OutputError
+from escalate.facts.user_agent import Client, from_creator, parse_user_agent
 from escalate.model import FailedRequest
 from escalate.privacy.redact import Redactor
 from escalate.storage.atomic import unreadable
@@ -96,6 +97,7 @@ class HarSummary:
     failed: list[FailedRequest]
     first_failure_at: datetime | None
     removed: dict[str, int]
+    client: Client = field(default_factory=Client)  # the browser that recorded the HAR
 
     def removed_text(self) -> str:
         """``"9 cookies, 1 browser-private field"``, or ``"nothing"``."""
@@ -332,6 +334,7 @@ def sanitize_har(src: Path, dst: Path, redactor: Redactor | None = None) -> HarS
     failed_ids: list[str] = []
     other_ids: list[str] = []
     entries = log["entries"]
+    client = _client(log)  # read before the headers are scrubbed
     for entry in _dicts(entries):
         req = _dict(entry.get("request"))
         resp = _dict(entry.get("response"))
@@ -369,7 +372,24 @@ def sanitize_har(src: Path, dst: Path, redactor: Redactor | None = None) -> HarS
         failed=failed,
         first_failure_at=min(starts, key=_utc_key) if starts else None,
         removed=removed,
+        client=client,
     )
+
+
+def _client(log: dict[str, Any]) -> Client:
+    """The recording browser: a request's User-Agent first, then ``log.browser``."""
+    for entry in _dicts(log.get("entries"))[:50]:
+        for header in _dicts(_dict(entry.get("request")).get("headers")):
+            if str(header.get("name", "")).lower() == "user-agent":
+                found = parse_user_agent(str(header.get("value", "")))
+                if found.name is not None:
+                    return found
+    for key in ("browser", "creator"):
+        info = _dict(log.get(key))
+        found = from_creator(str(info.get("name", "")), str(info.get("version", "")))
+        if found.name is not None:
+            return found
+    return Client()
 
 
 def _utc_key(value: datetime) -> float:

@@ -56,6 +56,7 @@ def build_context(
         "error_text": report.error_text,
         "when": _when(occurred),
         "when_local": _fmt(occurred.utc, occurred.timezone),
+        "approximate": occurred.approximate,
         "when_utc": f"{occurred.utc.astimezone(ZoneInfo('UTC')):%Y-%m-%d %H:%M} UTC",
         "timezone": occurred.timezone,
         "platform": report.platform,
@@ -99,6 +100,6 @@ def build_context(
 
 def render_markdown(report: Report, template: Template, cache: Path | None = None) -> str:
     """The submission Markdown for ``report`` (``cache``: a folder for compiled templates)."""
-    steps = [s.label for s in template.manifest.steps]
+    steps = template.checklist
     context = build_context(report, steps, template.manifest.questions)
     return render(template, context, cache=cache)

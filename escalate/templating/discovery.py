@@ -25,6 +25,14 @@ from escalate.templating.manifest import (
 )
 
 DEFAULT_TEMPLATE = "openai-support"
+# Offered by every template after its own steps, so each checklist starts from the same core.
+CORE_STEPS = (
+    "Reloaded the page or restarted the app",
+    "Started a new chat",
+    "Logged out and back in",
+    "Tried another browser or device",
+    "Checked status.openai.com",
+)
 
 
 @dataclass
@@ -44,6 +52,11 @@ class Template:
     @property
     def version(self) -> str:
         return self.manifest.version
+
+    @property
+    def checklist(self) -> list[str]:
+        """The steps offered as "already tried": the template's own, then the core ones."""
+        return list(dict.fromkeys([*(s.label for s in self.manifest.steps), *CORE_STEPS]))
 
     @property
     def built_in(self) -> bool:

@@ -26,10 +26,9 @@ def config_command(console: Console, args: argparse.Namespace) -> Iterator[str]:
         set_email(address)
         yield f"email stored in the system keyring: {address}"
     elif action == "unset":
-        from escalate.facts.identity import delete_email
+        from escalate.facts.identity import forget_email
 
-        delete_email()
-        yield "email removed from the system keyring"
+        yield "email removed from " + " and ".join(forget_email(p))
     elif action == "set-smtp":
         yield from _set_smtp(console, args)
     elif action == "add-template-dir":
@@ -42,13 +41,19 @@ def config_command(console: Console, args: argparse.Namespace) -> Iterator[str]:
         save_settings(p, settings)
         yield f"team templates folder added: {folder}"
     else:
-        from escalate.facts.identity import get_email
+        from escalate.facts.identity import get_email, remembered_email
 
         lookup = get_email()
-        email = lookup.email or (
-            f"(not stored: {lookup.problem.message})"
-            if lookup.problem
-            else "(not stored; `escalate config set email ADDRESS`)"
+        kept = remembered_email(p)
+        email = (
+            f"{kept.email} (in the private settings file)"
+            if kept.source == "file"
+            else lookup.email
+            or (
+                f"(not stored: {lookup.problem.message})"
+                if lookup.problem
+                else "(not stored; `escalate config set email ADDRESS`)"
+            )
         )
         settings = load_settings(p)
         yield f"email:          {email}"

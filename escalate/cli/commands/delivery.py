@@ -47,7 +47,7 @@ def cmd_eml(console: Console, args: argparse.Namespace) -> int:
 
 
 def _support_address(console: Console, located: Located) -> str:
-    search = template_search(console, [])
+    search = template_search(console.env, [])
     try:
         template = load_template(located.report.template.name, search)
     except TemplateError:

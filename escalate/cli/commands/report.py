@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from escalate.background import Job
@@ -11,6 +12,12 @@ from escalate.cli.console import Console
 from escalate.cli.views import copied_line, describe_bundle
 from escalate.errors import ClipboardError, ExitCode, NotFoundError
 from escalate.facts.environment import collect
+from escalate.facts.identity import (
+    decline_file,
+    file_offer_pending,
+    remember_email,
+    remembered_email,
+)
 from escalate.model import Environment
 from escalate.render.message import part_names
 from escalate.storage.history import ReportStore
@@ -31,7 +38,8 @@ def cmd_new(console: Console, args: argparse.Namespace) -> int:
         template_dirs=args.template_dir,
         answers_file=getattr(args, "answers", None),
         sets=dict(args.sets),
-        error_file=args.error_file,
+        error_file=None if _from_stdin(args.error_file) else args.error_file,
+        error_input=console.read_input() if _from_stdin(args.error_file) else None,
         screenshot=args.screenshot if args.screenshot_file is None else None,
         screenshot_file=args.screenshot_file,
         monitor=args.monitor,
@@ -55,8 +63,14 @@ def cmd_new(console: Console, args: argparse.Namespace) -> int:
         opts = _repeat_options(console, args, opts)
     result = run_new(console, opts, notify=console.err)
     console.out(describe_bundle(result.bundle, result.report))
+    if result.remember_email:
+        _remember(console, str(result.report.email))
     _copy(console, args, result)
     return ExitCode.OK
+
+
+def _from_stdin(path: Path | None) -> bool:
+    return path is not None and str(path) == "-"
 
 
 def _copy(console: Console, args: argparse.Namespace, result: NewResult) -> None:
@@ -101,3 +115,29 @@ def _repeat_options(console: Console, args: argparse.Namespace, opts: Any) -> An
 
 
 HANDLERS = {"new": cmd_new, "repeat": cmd_new}
+
+
+def _remember(console: Console, email: str) -> None:
+    """Keep a newly typed email for next time: in the keyring, else (asked once) the file."""
+    p = paths(console.env)
+    remembered = remembered_email(p)
+    if remembered.email == email:
+        return
+    if remembered.keyring_works and remember_email(p, email, keyring_works=True) == "keyring":
+        console.out(f"Your email is remembered in the system keyring for next time ({email}).")
+        return
+    if not file_offer_pending(p):
+        return
+    try:
+        keep = console.prompter().confirm(
+            f"Remember {email} for next time? It is kept in escalate's private settings "
+            "file (readable by you only).",
+            True,
+        )
+    except (KeyboardInterrupt, EOFError):  # the bundle is written; this is only a "no"
+        keep = False
+    if keep:
+        remember_email(p, email, keyring_works=False)
+        console.out("Remembered; `escalate config unset email` forgets it.")
+    else:
+        decline_file(p)

@@ -34,7 +34,7 @@ def templates_command(console: Console, args: argparse.Namespace) -> Iterator[st
     """Run one ``templates`` action; yields lines to print."""
     from escalate.pipeline.run import template_search
 
-    search = template_search(console, list(getattr(args, "template_dir", [])))
+    search = template_search(console.env, list(getattr(args, "template_dir", [])))
     action = args.templates_command or "list"
     if action == "show":
         yield from _show(load_template(args.name, search))
@@ -245,8 +245,7 @@ def _sample_render(template: Template) -> list[Problem]:
 
     try:
         report = sample_report(template)
-        steps = [s.label for s in template.manifest.steps]
-        render(template, build_context(report, steps, template.manifest.questions))
+        render(template, build_context(report, template.checklist, template.manifest.questions))
     except TemplateError as exc:
         return [_problem_from(exc, template.folder / ENTRY)]
     return []
@@ -255,8 +254,8 @@ def _sample_render(template: Template) -> list[Problem]:
 def sample_report(template: Template) -> Any:
     """A plausible finished report for ``template``, as ``check`` renders it."""
     from escalate.model import Environment
+    from escalate.pipeline.assemble import build_report
     from escalate.pipeline.questions import core_questions
-    from escalate.pipeline.run import build_report
     from escalate.templating.manifest import Question
 
     answers: dict[str, Any] = {

@@ -16,6 +16,7 @@ FROZEN_NOW = datetime(2026, 11, 20, 3, 47, tzinfo=UTC)
 
 ANSWERS = {
     "email": "dana.kim@example.org",
+    "surface": "browser",
     "error_text": "Code interpreter session expired",
     "occurred_at": "2026-11-20T09:15",
     "timezone": "Asia/Kolkata",

@@ -28,6 +28,7 @@ from escalate.model import (
 )
 from escalate.pipeline import answers as A
 from escalate.pipeline.questions import core_questions
+from escalate.privacy.har import har_attachment_line
 from escalate.render.bundle import Bundle, evidence_entry, write_bundle
 from escalate.render.markdown import render_markdown
 from escalate.render.message import DEFAULT_CHAT_LIMIT, message_files
@@ -103,9 +104,7 @@ def describe_evidence(
         if name.startswith("screenshot.") and shot is not None:
             evidence.append(evidence_entry(name, _shot_text(shot), files[name]))
         elif name == "sanitized.har":
-            n = len(report.failed_requests)
-            text = f"{counted(n, 'failing request')}; cookies, tokens and bodies removed"
-            evidence.append(evidence_entry(name, text, files[name]))
+            evidence.append(evidence_entry(name, har_attachment_line(report), files[name]))
     return report.model_copy(update={"evidence": evidence})
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -23,7 +23,7 @@ from escalate.errors import CaptureError, EscalateError, Interrupted, InvalidAns
 from escalate.facts.identity import Remembered, remembered_email
 from escalate.facts.status import StatusFeed, fetch_feed
 from escalate.facts.triage import triage
-from escalate.model import Environment, Report
+from escalate.model import Environment, RedactionSummary, Report
 from escalate.pipeline import capture, guided, review
 from escalate.pipeline.assemble import build_report, describe_evidence, render_files, write_report
 from escalate.pipeline.evidence import (
@@ -92,6 +92,7 @@ class NewOptions:
     delay: float = 0.0
     redact_boxes: list[str] = field(default_factory=list)
     har: Path | None = None
+    keep_bodies: bool = False
     out: Path | None = None
     formats: frozenset[str] = frozenset({"md", "pdf", "json"})
     make_zip: bool = False
@@ -175,6 +176,8 @@ def run_new(world: World, opts: NewOptions, notify: Notify) -> NewResult:
         draft.id, now, answers, template, evidence.environment, questions_of(template)
     )
     report, files = _attach_har(report, evidence.har)
+    if (far := har_time_gap(report)) is not None:
+        notify(far)
     report, shot = capture.take(report, plan, _capture_settings(opts), world.env, notify)
     files = {**shot, **files}
     feed = status_job.result(5.0, None) if status_job else None
@@ -228,7 +231,11 @@ def _evidence(
         if remembered.notice:
             notify(remembered.notice)
     email = given.get("email") or remembered.email
-    har = read_har(opts.har, str(email) if email else None, notify) if opts.har else None
+    har = (
+        read_har(opts.har, str(email) if email else None, notify, opts.keep_bodies)
+        if opts.har
+        else None
+    )
     facts = har.facts() if har else {}
     if remembered.email:
         given.setdefault("email", remembered.email)
@@ -349,8 +356,33 @@ def _attach_har(report: Report, har: HarEvidence | None) -> tuple[Report, dict[s
     known = list(report.request_ids)
     failing = [r.request_id for r in har.summary.failed if r.request_id]
     ids = known + [r for r in dict.fromkeys(failing) if r not in known]
-    update = {"failed_requests": list(har.summary.failed), "request_ids": ids}
+    # What the HAR lost joins the redaction counts when the text is scrubbed.
+    redaction = RedactionSummary(har=har.summary.removed, bodies_kept=har.summary.bodies_kept)
+    update = {
+        "failed_requests": list(har.summary.failed),
+        "request_ids": ids,
+        "redaction": redaction,
+    }
     return report.model_copy(update=update), {"sanitized.har": har.sanitized}
+
+
+def har_time_gap(report: Report) -> str | None:
+    """A warning when the HAR's failures are more than a day from the stated time."""
+    times = [
+        t if t.tzinfo else t.replace(tzinfo=UTC)  # a naive HAR time is taken as UTC
+        for r in report.failed_requests
+        if (t := r.started_at) is not None
+    ]
+    if not times:
+        return None
+    stated = report.occurred_at.utc
+    nearest = min(times, key=lambda t: abs((t - stated).total_seconds()))
+    if abs(nearest - stated) <= timedelta(days=1):
+        return None
+    return (
+        f"note: the HAR's failing requests are from {nearest:%Y-%m-%d %H:%M} UTC, more than a "
+        f"day from the time you gave ({stated:%Y-%m-%d %H:%M} UTC); check both"
+    )
 
 
 def _capture_settings(opts: NewOptions) -> capture.CaptureSettings:

@@ -14,6 +14,7 @@ from escalate.render.status_text import status_line, status_notes
 from escalate.templating.discovery import Template
 from escalate.templating.engine import render
 from escalate.templating.manifest import Question
+from escalate.text import visible
 
 
 def _fmt(dt: datetime, zone: str) -> str:
@@ -78,7 +79,7 @@ def build_context(
         "failed_requests": [
             {
                 **r.model_dump(mode="json"),
-                "time": f"{r.started_at.astimezone(UTC):%H:%M:%S}" if r.started_at else "",
+                "time": f"{r.started_at.astimezone(UTC):%Y-%m-%d %H:%M:%S}" if r.started_at else "",
             }
             for r in report.failed_requests
         ],
@@ -102,4 +103,6 @@ def render_markdown(report: Report, template: Template, cache: Path | None = Non
     """The submission Markdown for ``report`` (``cache``: a folder for compiled templates)."""
     steps = template.checklist
     context = build_context(report, steps, template.manifest.questions)
-    return render(template, context, cache=cache)
+    # A team template's own text, a HAR's URL: whatever the answers' cleaning did not see is
+    # shown, not obeyed, when the submission is pasted or printed.
+    return visible(render(template, context, cache=cache))

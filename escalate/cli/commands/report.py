@@ -18,7 +18,6 @@ from escalate.facts.identity import (
     remember_email,
     remembered_email,
 )
-from escalate.model import Environment
 from escalate.render.message import part_names
 from escalate.storage.history import ReportStore
 from escalate.storage.paths import paths
@@ -30,7 +29,7 @@ if TYPE_CHECKING:
 def cmd_new(console: Console, args: argparse.Namespace) -> int:
     # Browser probes run programs; they start first so that they overlap the import of the
     # pipeline (pydantic alone is about 100 ms cold, measured in `nox -s bench`).
-    environment = Job.start(_collect_environment, "environment")
+    environment = Job.start(lambda: collect(console.env), "environment")
     from escalate.pipeline.run import NewOptions, run_new
 
     opts = NewOptions(
@@ -48,6 +47,7 @@ def cmd_new(console: Console, args: argparse.Namespace) -> int:
         delay=args.delay,
         redact_boxes=args.redact_boxes,
         har=args.har,
+        keep_bodies=args.keep_bodies,
         out=args.out,
         formats=args.format,
         make_zip=args.make_zip,
@@ -97,10 +97,6 @@ def _copy(console: Console, args: argparse.Namespace, result: NewResult) -> None
         console.err(f"not copied to the clipboard: {exc.message}{hint}")
         return
     console.out(copied_line(tool, 1, len(names), result.report.id))
-
-
-def _collect_environment() -> Environment:
-    return collect()
 
 
 def _repeat_options(console: Console, args: argparse.Namespace, opts: Any) -> Any:

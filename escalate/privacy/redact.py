@@ -33,6 +33,7 @@ _CATEGORIES: dict[str, tuple[str, str, str]] = {
     "slack_token": ("SLACK-TOKEN", "Slack token", "Slack tokens"),
     "stripe_key": ("STRIPE-KEY", "Stripe key", "Stripe keys"),
     "google_key": ("GOOGLE-KEY", "Google API key", "Google API keys"),
+    "service_token": ("SERVICE-TOKEN", "service token", "service tokens"),
     "private_key": ("PRIVATE-KEY", "private key", "private keys"),
     "jwt": ("JWT", "session token", "session tokens"),
     "bearer_token": ("BEARER-TOKEN", "bearer token", "bearer tokens"),
@@ -60,6 +61,8 @@ _REMEMBER_MIN = 8  # shorter values ("1", "true") would be found inside ordinary
 _SEPARATOR = r"[\s=&;?/#:\"',()\[\]{}<>|\\]"
 _VALUE_START = re.compile(rf"{_SEPARATOR}(?=(\S{{8}}))")
 _FIRST_VALUE = re.compile(r"\S{8}")
+_SEPARATOR_CHAR = re.compile(_SEPARATOR)
+_FEW = 64  # remembered values searched for one by one
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,10 +186,26 @@ def _candidates(text: str, reporter: str | None) -> list[Candidate]:
 
 
 class _Known:
-    """Secret values seen before, looked up by their first characters."""
+    """Secret values seen before, looked up by their first characters.
+
+    A few values are searched for one by one (``str.find`` runs in C); many (a HAR's
+    cookies) are looked up at every place a value can start.
+    """
 
     def __init__(self) -> None:
         self.by_prefix: dict[str, list[tuple[str, str]]] = {}
+
+    def _found(self, text: str) -> Iterator[Candidate]:
+        for bucket in self.by_prefix.values():
+            for value, category in bucket:
+                s = text.find(value)
+                while s >= 0:
+                    e = s + len(value)
+                    if (s == 0 or _SEPARATOR_CHAR.match(text, s - 1)) and not text[
+                        e : e + 1
+                    ].isalnum():
+                        yield s, e, 2, category, value
+                    s = text.find(value, s + 1)
 
     def add(self, value: str, category: str) -> None:
         if len(value) < _REMEMBER_MIN or category in _NOT_REMEMBERED:
@@ -198,6 +217,9 @@ class _Known:
 
     def candidates(self, text: str) -> Iterator[Candidate]:
         if not self.by_prefix:
+            return
+        if len(self.by_prefix) <= _FEW:
+            yield from self._found(text)
             return
         first = _FIRST_VALUE.match(text)
         starts = [(0, first.group())] if first else []

@@ -135,6 +135,10 @@ def _ips(text: str, folded: str) -> Iterator[Candidate]:
                 _VERSION_BEFORE.search(folded, max(0, s - 10), s)
             ):
                 continue
+            # "Chrome/120.0.0.0", "Brand;8.0.0.0": versions; an address ending in .0 names a
+            # network, not a person's machine.
+            if (s and text[s - 1] in "/;") or text.endswith(".0", s, e):
+                continue
             try:
                 address = ipaddress.IPv4Address(m.group())
             except ValueError:  # an octet over 255, a leading zero

@@ -119,6 +119,7 @@ _NAME_TAIL = (
 )
 _KV_NAMES = (
     "passw(?:or)?d",
+    "session[_-]?(?:id|key|token)",
     "passphrase",
     "credentials?",
     "pwd",
@@ -303,6 +304,13 @@ _RULES: list[_Rule] = [
         "-u",  # in -u, --user, --proxy-user and --http-user alike
     ),
     _Rule("password", rf"pass(?<![a-z]pass)(?![a-z]){_VALUE}", _secret_value, 3, "pass", fold=True),
+    _Rule(
+        "password",  # mysql's password is glued to -p
+        r"mysql(?<![\w-]mysql)(?:dump|admin)?[^\n;|&]{0,300}?[ \t]-p(?P<v>[^\s\"']{1,256}+)",
+        _secret_value,
+        0,
+        "mysql",
+    ),
     *(
         _Rule(
             "password" if name.startswith(("passw", "pwd")) else "secret",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterator
+from functools import cache
 
 from escalate.privacy.rules import Candidate
 
@@ -117,10 +118,10 @@ def _v6_spans(folded: str) -> Iterator[tuple[int, int]]:
 
 _KEEP_IPS = frozenset({"0.0.0.0", "255.255.255.255", "::1", "::"})  # noqa: S104
 # A home or office network address (RFC 1918) names no one; a public one can.
-_LOCAL_V4 = [
-    ipaddress.IPv4Network(n)
-    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8")
-]
+@cache
+def _local_v4() -> list[ipaddress.IPv4Network]:
+    nets = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8")
+    return [ipaddress.IPv4Network(n) for n in nets]
 
 
 # "version 1.2.3.4" and "build 10.0.0.1" are versions, whatever they look like.
@@ -143,7 +144,7 @@ def _ips(text: str, folded: str) -> Iterator[Candidate]:
                 address = ipaddress.IPv4Address(m.group())
             except ValueError:  # an octet over 255, a leading zero
                 continue
-            if m.group() not in _KEEP_IPS and not any(address in n for n in _LOCAL_V4):
+            if m.group() not in _KEEP_IPS and not any(address in n for n in _local_v4()):
                 yield m.start(), m.end(), 1, "ip_address", m.group()
     for start, end in _v6_spans(folded):
         if (start and _V6_EDGE.match(folded, start - 1)) or _V6_EDGE.match(folded, end):

@@ -15,6 +15,7 @@ import pytest
 
 from escalate.render.bundle import verify
 from escalate.storage.atomic import fresh_dir
+from tests.conftest import HANG_GUARD
 from tests.harness import write_answers
 
 ENTER, CTRL_U = "\r", "\x15"
@@ -102,7 +103,7 @@ def test_kill_9_while_writing_never_leaves_half_a_bundle(tmp_path: Path) -> None
         proc = start(out)
         # Wait for the first trace of the bundle (the folder, or its staging folder), then
         # kill within the next few milliseconds: right inside the writing.
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + HANG_GUARD  # a guard against a hang, not a speed check
         while proc.poll() is None and not (out.exists() or _staging(tmp_path, out)):
             assert time.monotonic() < deadline, "escalate new never started writing"
             time.sleep(0.0005)

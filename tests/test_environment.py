@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import require_tool
+from conftest import HANG_GUARD, require_tool
 
 from escalate.facts import browsers, environment
 from escalate.facts.browsers import (
@@ -98,7 +98,9 @@ def test_parse_browser_long_paste_is_fast_and_kept() -> None:
     text = "a" + " " * 100_000 + "b"
     start = time.perf_counter()
     result = parse_browser(text)
-    assert time.perf_counter() - start < 0.5
+    # Backtracking on this paste would take hours: the bound guards against that hang only.
+    # The parser's speed is the bench's "100 kB paste" case.
+    assert time.perf_counter() - start < HANG_GUARD
     assert result.version is None
 
 
@@ -283,11 +285,13 @@ def test_hanging_browser_is_cut_off(tmp_path: Path) -> None:
     start = time.perf_counter()
     env = collect(env={"PATH": str(tmp_path / "bin")}, root=tmp_path, system="Linux")
     elapsed = time.perf_counter() - start
-    assert elapsed < PROBE_TIMEOUT + 1.0
+    # The probe is cut off at PROBE_TIMEOUT (the sleep would last 30 s); beyond that, a guard
+    # against a hang only.
+    assert elapsed < PROBE_TIMEOUT + HANG_GUARD
     by_name = {b.name: b.version for b in env.browsers}
     assert by_name == {"Chrome": None, "Brave": "131.1.73.91"}
     pid = int(pidfile.read_text())
-    deadline = time.monotonic() + 2.0
+    deadline = time.monotonic() + HANG_GUARD  # a wait for the kill, not a speed check
     while time.monotonic() < deadline and _alive(pid):
         time.sleep(0.02)
     assert not _alive(pid), "the hanging probe's child was left running"
@@ -458,11 +462,9 @@ def test_real_firefox_esr_version_matches_without_running_it() -> None:
     assert found["Firefox"].version == _version_output("firefox-esr")
 
 
-def test_collect_real_machine_is_fast_and_typed() -> None:
-    start = time.perf_counter()
+def test_collect_real_machine_is_typed() -> None:
+    # How long collect() takes is the bench's "environment facts" case.
     env = collect()
-    elapsed = time.perf_counter() - start
-    assert elapsed < 1.0, f"collect() took {elapsed:.3f} s"
     assert isinstance(env, Environment)
     assert env.os_name
     assert env.arch == normalize_arch(platform.machine())

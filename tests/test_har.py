@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -285,11 +284,8 @@ def test_large_har_sanitised(tmp_path: Path) -> None:
     n = write_big_har(src, size_mb=5)
     size = src.stat().st_size
     dst = tmp_path / "sanitized.har"
-    start = time.perf_counter()
+    # How long this takes is the bench's "sanitising a 50 MB HAR" case.
     summary = sanitize_har(src, dst, Redactor(REPORTER))
-    elapsed = time.perf_counter() - start
-    print(f"sanitised {size / 2**20:.1f} MB, {n} entries in {elapsed:.2f}s "
-          f"-> {dst.stat().st_size / 2**20:.1f} MB")
     assert summary.entries == n
     assert len(summary.failed) == n // 10
     assert summary.request_ids[: len(summary.failed)] == [f.request_id for f in summary.failed]
@@ -297,5 +293,4 @@ def test_large_har_sanitised(tmp_path: Path) -> None:
     assert b"session-token=s0000" not in raw and b"token=tk-0000" not in raw
     assert b"@example.net" not in raw
     assert len(json.loads(raw)["log"]["entries"]) == n
-    assert elapsed < 30
     assert os.stat(dst).st_size < size

@@ -13,6 +13,7 @@ from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
 from escalate.facts import identity
+from tests.conftest import HANG_GUARD
 from tests.harness import run, write_answers
 
 
@@ -111,7 +112,7 @@ def test_hanging_backend_times_out(backend: None) -> None:
     keyring.set_keyring(HangingKeyring())
     start = time.monotonic()
     lookup = identity.get_email(timeout=0.3)
-    assert time.monotonic() - start < 2
+    assert time.monotonic() - start < 0.3 + HANG_GUARD  # the backend hangs for ever otherwise
     assert lookup.email is None and lookup.problem is not None
     assert "did not answer within 0.3 s" in lookup.problem.message
     with pytest.raises(identity.KeyringProblem, match="did not answer"):

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from escalate.privacy.redact import RedactedText, Redaction, Redactor, redact_text
+from tests.conftest import HANG_GUARD
 
 HERE = Path(__file__).parent
 SHARED = Path(__file__).parents[2] / "shared" / "fixtures" / "redaction_cases.json"
@@ -169,7 +170,7 @@ def test_redaction_is_frozen() -> None:
         red.start = 3  # type: ignore[misc]
 
 
-# --------------------------------------------------------------------------- speed
+# --------------------------------------------------------------------------- hostile input
 
 MB = 1024 * 1024
 HOSTILE = {
@@ -193,25 +194,15 @@ HOSTILE = {
 }
 
 
-def _best_time(text: str, runs: int = 2) -> float:
-    best = float("inf")
-    for _ in range(runs):
-        start = time.perf_counter()
-        Redactor().redact(text)
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 @pytest.mark.parametrize("shape", sorted(HOSTILE))
-def test_hostile_input_scales_linearly(shape: str) -> None:
-    # A ratio, not a wall-clock bound: 4x the input must cost about 4x the time (16x or
-    # worse would be backtracking), whatever else the machine is doing. The absolute
-    # figure for 10 MB lives in the benchmark (docs/performance.md).
-    small = _best_time(HOSTILE[shape](MB // 2))
-    large = _best_time(HOSTILE[shape](2 * MB))
-    ratio = large / max(small, 1e-3)
-    print(f"{shape}: {small:.3f}s for 0.5 MB, {large:.3f}s for 2 MB (x{ratio:.1f})")
-    assert ratio < 8, f"{shape}: 4x the input took {ratio:.1f}x the time"
+def test_hostile_input_does_not_backtrack(shape: str) -> None:
+    # Backtracking on 2 MB of these shapes would take hours, so the bound is a guard
+    # against that hang only; the speed on 10 MB of them is the bench's redaction case
+    # (docs/performance.md).
+    text = HOSTILE[shape](2 * MB)
+    start = time.perf_counter()
+    Redactor().redact(text)
+    assert time.perf_counter() - start < HANG_GUARD
 
 
 def test_mixed_realistic_10mb() -> None:
@@ -224,12 +215,9 @@ def test_mixed_realistic_10mb() -> None:
         "the quick brown fox jumps over the lazy dog, user@corp.example.org wrote",
     ]
     text = "\n".join(rng.choice(lines) for _ in range(10 * MB // 60))
-    start = time.perf_counter()
+    # How long this takes is the bench's "10 MB of realistic log lines" case.
     out = Redactor().redact(text)
-    elapsed = time.perf_counter() - start
-    print(f"mixed: {elapsed:.2f}s for {len(text) / MB:.1f} MB, {len(out.redactions)} redactions")
     assert KEY_A not in out.text and "user@corp.example.org" not in out.text
-    assert elapsed < 8.0
 
 
 # --------------------------------------------------------------------------- fuzzing

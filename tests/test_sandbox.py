@@ -12,7 +12,7 @@ import pytest
 
 from escalate.errors import TemplateError
 from escalate.templating.engine import evaluate_condition, render_string
-from escalate.templating.isolation import run_limited
+from escalate.templating.isolation import RENDER_TIMEOUT, run_limited
 from escalate.templating.sandbox import (
     MAX_TEMPLATE_BYTES,
     SafeLoader,
@@ -20,12 +20,14 @@ from escalate.templating.sandbox import (
     make_environment,
     produce,
 )
+from tests.conftest import HANG_GUARD
 
 BOMBS = {
     "nested loops": "{% for i in range(10000) %}{% for j in range(10000) %}{{ i }}{% endfor %}"
     "{% endfor %}",
-    "silent nested loops": "{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}"
-    "{% endfor %}",
+    # Three levels: two (10^8 empty iterations) can finish inside the limit on a fast Python.
+    "silent nested loops": "{% for i in range(10000) %}{% for j in range(10000) %}"
+    "{% for k in range(10000) %}{% endfor %}{% endfor %}{% endfor %}",
     "recursive macro": "{% macro r(n) %}{{ r(n + 1) }}{{ r(n + 2) }}{% endmacro %}{{ r(1) }}",
     "doubling by repetition": "{% macro m(s) %}{{ m(s * 2) }}{% endmacro %}{{ m('a') }}",
     "doubling by ~": "{% macro d(s, n) %}{% if n %}{{ d(s ~ s, n - 1) }}{% else %}{{ s|length }}"
@@ -50,7 +52,9 @@ def test_bombs_stop_fast_with_one_line(name: str) -> None:
     start = time.monotonic()
     with pytest.raises(TemplateError) as info:
         rendered(BOMBS[name])
-    assert time.monotonic() - start < 2.0
+    # Stopped by a limit, not run to the end (minutes or hours); how soon is the bench's
+    # "template bomb" case. The bound only guards against a hang.
+    assert time.monotonic() - start < RENDER_TIMEOUT + HANG_GUARD
     assert "\n" not in info.value.message
     assert maxrss() - before < 256 * 1024 * 1024  # the parent never pays for the bomb
 
@@ -125,6 +129,6 @@ def test_question_defaults_and_conditions_run_sandboxed() -> None:
     start = time.monotonic()
     with pytest.raises(TemplateError, match="longer than"):
         render_string(BOMBS["silent nested loops"], {})
-    assert time.monotonic() - start < 2.0
+    assert time.monotonic() - start < RENDER_TIMEOUT + HANG_GUARD  # a guard against a hang
     with pytest.raises(TemplateError, match="access to attribute"):
         render_string("{{ email.__class__ }}", {"email": "a@b.org"})

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import require_tool
+from conftest import HANG_GUARD, require_tool
 from PIL import ExifTags, Image, PngImagePlugin, features
 from xvfb import XServer, message_window, xvfb
 
@@ -53,7 +53,7 @@ def ocr(image: Image.Image) -> str:
 
 def capture_when_drawn(server: XServer, **kwargs: object) -> Shot:
     """Mapped is not drawn: retry while the window's first paint is still on its way."""
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + HANG_GUARD  # waits for the paint; not a speed check
     while True:
         try:
             return capture(**{"env": server.env, **kwargs})  # type: ignore[arg-type]
@@ -190,25 +190,21 @@ def test_delay_counts_down_before_the_capture(hd: XServer) -> None:
 
 
 @needs_x11
-def test_capture_1080p_is_fast(hd: XServer) -> None:
+def test_capture_1080p_is_a_png(hd: XServer) -> None:
+    # Its speed (0.3 s budget, cold process) is measured by `nox -s bench`, not asserted here.
     capture_when_drawn(hd)
-    started = time.perf_counter()
     shot = capture(env=hd.env)
-    elapsed = time.perf_counter() - started
-    assert shot.format == "png"
-    # The budget is 0.3 s for a cold process; in-process with slack for a loaded CI box.
-    assert elapsed < 0.5, f"1080p capture+encode took {elapsed:.3f} s"
+    assert (shot.width, shot.height, shot.format) == (1920, 1080, "png")
+    assert decode(shot).size == (1920, 1080)
 
 
 @needs_x11
-def test_capture_4k_encodes_under_limit_and_fast(uhd: XServer) -> None:
+def test_capture_4k_encodes_under_limit(uhd: XServer) -> None:
+    # Its speed (1 s budget, cold process) is measured by `nox -s bench`, not asserted here.
     capture_when_drawn(uhd)
-    started = time.perf_counter()
     shot = capture(env=uhd.env)
-    elapsed = time.perf_counter() - started
     assert (shot.width, shot.height, shot.format) == (3840, 2160, "png")
     assert len(shot.png) < LIMIT
-    assert elapsed < 2.0, f"4K capture+encode took {elapsed:.3f} s"
     image = decode(shot)
     left, top, right, bottom = window_box(image)
     assert 2000 <= left <= 2002 and 1200 <= top <= 1202
@@ -268,7 +264,8 @@ def test_hung_x_server_times_out() -> None:
     assert info.value.message == (
         "the screenshot did not finish within 1 s: the display server is not answering"
     )
-    assert 0.9 < elapsed < 1.5
+    assert elapsed > 0.9  # the timeout is honoured, not cut short
+    assert elapsed < 1 + HANG_GUARD  # only a guard against a hang, not a speed check
 
 
 def free_display_number() -> int:
@@ -376,15 +373,13 @@ def gradient() -> Image.Image:
 
 def test_encode_noise_4k_falls_back_under_the_limit() -> None:
     noise = Image.frombytes("RGB", (3840, 2160), os.urandom(3840 * 2160 * 3))
-    started = time.perf_counter()
     data, fmt, note = encode(noise)
-    elapsed = time.perf_counter() - started
     assert fmt == "jpeg" and len(data) <= LIMIT
     assert note is not None and note.startswith("as PNG it would be about 2")
     assert "MB, over 20.0 MB, so it is a JPEG (quality 85, " in note
     assert Image.open(io.BytesIO(data)).size == (3840, 2160)
-    # The doomed PNG is predicted, not written: the worst case stays well under a second.
-    assert elapsed < 1.0, f"4K noise encode took {elapsed:.3f} s"
+    # The doomed PNG is predicted, not written; how long that takes is the bench's
+    # "encode a 4K screen of noise" case.
 
 
 def test_encode_estimate_is_honest_and_downscales_when_needed() -> None:
@@ -561,6 +556,6 @@ def test_bench_script_runs(hd: XServer, tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     seconds = float(done.stdout.split()[0])
-    assert 0 < seconds < 5
+    assert seconds > 0  # a duration was printed; how long is for the bench to judge
     assert "png" in done.stdout
     assert not list(tmp_path.iterdir())  # the bench cleans up after itself

@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from escalate.facts.status import MAX_BYTES, fetch_status
+from tests.conftest import HANG_GUARD
 
 SUMMARY = {
     "page": {"id": "abc", "name": "OpenAI", "url": "https://status.openai.com"},
@@ -148,7 +149,8 @@ def test_slow_server_times_out(server: Server) -> None:
     snap = fetch_status(server.url, timeout=0.5)
     elapsed = time.perf_counter() - start
     assert snap.error == "timed out after 0.5 s"
-    assert 0.4 < elapsed < 0.5 + 0.4
+    assert elapsed > 0.4  # the timeout is honoured, not cut short
+    assert elapsed < 0.5 + HANG_GUARD  # only a guard against a hang, not a speed check
 
 
 def test_body_that_stalls_times_out(server: Server) -> None:
@@ -164,7 +166,7 @@ def test_body_that_stalls_times_out(server: Server) -> None:
     start = time.perf_counter()
     snap = fetch_status(server.url, timeout=0.5)
     assert snap.error == "timed out after 0.5 s"
-    assert time.perf_counter() - start < 0.9
+    assert time.perf_counter() - start < 0.5 + HANG_GUARD  # a guard against a hang only
 
 
 def test_closed_port_is_offline(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -175,8 +177,10 @@ def test_closed_port_is_offline(monkeypatch: pytest.MonkeyPatch) -> None:
         port = sock.getsockname()[1]
     start = time.perf_counter()
     snap = fetch_status(f"http://127.0.0.1:{port}/api/v2/summary.json", timeout=2.0)
+    # A refused connection is "offline", not "timed out": the message shows no wait for
+    # the timeout happened; the bound below only guards against a hang.
     assert snap.error == "offline: could not reach 127.0.0.1"
-    assert time.perf_counter() - start < 2.0
+    assert time.perf_counter() - start < 2.0 + HANG_GUARD
 
 
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://127.0.0.1/x", "not a url",

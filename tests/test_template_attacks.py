@@ -19,6 +19,8 @@ from escalate.render.escape import _is_inert
 from escalate.render.markdown import build_context
 from escalate.templating.discovery import load_template, search_path
 from escalate.templating.engine import render
+from escalate.templating.isolation import RENDER_TIMEOUT
+from tests.conftest import HANG_GUARD
 
 CORPUS_FILE = Path("/work/shared/fixtures/template_attacks.json")
 SECRET = "SECRET-FILE-CANARY-5d1e"
@@ -137,7 +139,7 @@ def test_payload_is_inert(
     world: dict[str, object], payload: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     text, seconds = attempt(world, payload, monkeypatch)
-    assert seconds < 2.0, (payload, seconds)
+    assert seconds < RENDER_TIMEOUT + HANG_GUARD, (payload, seconds)  # a guard against a hang
     for leak in (
         SECRET,
         ENV_CANARY,
@@ -163,7 +165,8 @@ def test_probe_renders_and_refusals_are_specific(
         "{% include '/etc/passwd' %}": "not allowed",
         "{{ '%999999999s' % 'x' }}": "width",
         "{{ 'x' * 10**9 }}": "repetition",
-        "{% for i in range(9999) %}{% for j in range(9999) %}{% endfor %}{% endfor %}": "longer",
+        "{% for i in range(9999) %}{% for j in range(9999) %}{% for k in range(9999) %}"
+        "{% endfor %}{% endfor %}{% endfor %}": "longer",
         "{{ summary|attr('__class__') }}": "No filter named 'attr'",
         "{{ lipsum }}": "'lipsum' is undefined",
     }

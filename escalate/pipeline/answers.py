@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import tomli_w
+
 from escalate.errors import AnswersFileError, InvalidAnswer
 from escalate.model import Scope, Surface
 from escalate.storage.atomic import unreadable
@@ -224,34 +226,21 @@ def _parse_answers_text(path: Path, text: str) -> dict[str, Any]:
 
 def dump_answers_toml(answers: Mapping[str, Any], template: str, template_version: str) -> str:
     """Serialise answers for ``answers.toml`` (no secrets ever reach this)."""
-    lines = [
-        f"answers_version = {ANSWERS_VERSION}",
-        f"template = {_toml_str(template)}",
-        f"template_version = {_toml_str(template_version)}",
-        "",
-        "[answers]",
-    ]
-    for key, value in answers.items():
-        if value is None:
-            continue
-        lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
-    return "\n".join(lines) + "\n"
+    kept = {key: _toml_value(value) for key, value in answers.items() if value is not None}
+    return tomli_w.dumps(
+        {
+            "answers_version": ANSWERS_VERSION,
+            "template": template,
+            "template_version": template_version,
+            "answers": kept,
+        }
+    )
 
 
-def _toml_key(key: str) -> str:
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml_str(key)
-
-
-def _toml_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
+def _toml_value(value: object) -> object:
+    # TOML has no null and no tuple; anything that is not a TOML scalar is kept as its text.
+    if isinstance(value, bool | int | float | str):
+        return value
     if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return _toml_str(str(value))
-
-
-def _toml_str(text: str) -> str:
-    # JSON string escaping is valid TOML basic-string escaping for every character we emit.
-    return json.dumps(text, ensure_ascii=False)
+        return [_toml_value(v) for v in value]
+    return str(value)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -173,6 +173,8 @@ def run_new(world: World, opts: NewOptions, notify: Notify) -> NewResult:
         draft.id, now, answers, template, evidence.environment, questions_of(template)
     )
     report, files = _attach_har(report, evidence.har)
+    if (far := har_time_gap(report)) is not None:
+        notify(far)
     report, shot = capture.take(report, plan, _capture_settings(opts), world.env, notify)
     files = {**shot, **files}
     status = status_job.result(5.0, None) if status_job else None
@@ -356,6 +358,25 @@ def _attach_har(report: Report, har: HarEvidence | None) -> tuple[Report, dict[s
         "redaction": redaction,
     }
     return report.model_copy(update=update), {"sanitized.har": har.sanitized}
+
+
+def har_time_gap(report: Report) -> str | None:
+    """A warning when the HAR's failures are more than a day from the stated time."""
+    times = [
+        t if t.tzinfo else t.replace(tzinfo=UTC)  # a naive HAR time is taken as UTC
+        for r in report.failed_requests
+        if (t := r.started_at) is not None
+    ]
+    if not times:
+        return None
+    stated = report.occurred_at.utc
+    nearest = min(times, key=lambda t: abs((t - stated).total_seconds()))
+    if abs(nearest - stated) <= timedelta(days=1):
+        return None
+    return (
+        f"note: the HAR's failing requests are from {nearest:%Y-%m-%d %H:%M} UTC, more than a "
+        f"day from the time you gave ({stated:%Y-%m-%d %H:%M} UTC); check both"
+    )
 
 
 def _capture_settings(opts: NewOptions) -> capture.CaptureSettings:

@@ -44,7 +44,7 @@ _PAIR = {
 }
 # In Set-Cookie a comma starts a new cookie only when "name=" follows it; the comma inside
 # an Expires date is followed by a day number, and belongs to the attribute.
-_ATTR_TAIL = re.compile(r"(?:,(?![ \t]*+[^=;,\s]++[ \t]*+=)[^;,\n\r]*+)*+")
+_ATTR_TAIL = re.compile(r"(?>(?:,(?![ \t]*+[^=;,\s]++[ \t]*+=)[^;,\n\r]*+)*)")
 _GAP = re.compile(r"[ \t;]++")
 
 
@@ -119,7 +119,7 @@ _EOL = re.compile(r"[\n\r]")
 _HEADER = re.compile(r"cookie2?(?P<q1>[\"']?)[ \t]{0,4}+[:=][ \t]{0,4}+(?P<q2>[\"']?)")
 _WORD = re.compile(r"[\w\-]")
 # A line that is nothing but a cookie with attributes continues a Set-Cookie header.
-_COOKIE_LINE = re.compile(r"[ \t]*+[!#$%&'*+.^_`|~0-9A-Za-z\-]++=[^\s;,]*+(?:;[^\n\r]*+)?+")
+_COOKIE_LINE = re.compile(r"[ \t]*+[!#$%&'*+.^_`|~0-9A-Za-z\-]++=[^\s;,]*+(?>(?:;[^\n\r]*+)?)")
 
 
 def text_spans(text: str, folded: str) -> Iterator[tuple[int, int]]:

@@ -120,7 +120,7 @@ _DELETE = re.compile(
 # replacing them one after the other cannot create a new escape.
 # The URL delimiters are decoded too, so a key inside an encoded URL ("%3Dsk-...") starts
 # after a separator as it would in the plain URL.
-_PERCENT = re.compile(r"((?:%(?:2[DdEeBbFf6]|3[DdAaFf]|40|5[Ff]|7[Ee]))++)")
+_PERCENT = re.compile(r"((?>(?:%(?:2[DdEeBbFf6]|3[DdAaFf]|40|5[Ff]|7[Ee]))+))")
 _PERCENT_CHARS = {
     "%2D": "-",
     "%2E": ".",
@@ -192,9 +192,9 @@ def token_start(prefix: str, chars: str = _KEYCH) -> str:
 def _wrapped() -> list[re.Pattern[str]]:
     return [
         re.compile(
-            rf"{token_start(p)}[{_KEYCH}]*+(?:(?<=[{_KEYCH}]{{16}})\r?\n[ \t]{{0,40}}+"
+            rf"{token_start(p)}[{_KEYCH}]*+(?>(?:(?<=[{_KEYCH}]{{16}})\r?\n[ \t]{{0,40}}+"
             rf"(?!{_ANY_PREFIX}|[0-9]{{4}}-[0-9]{{2}}-[0-9]|[0-9]{{1,2}}:[0-9]{{2}})"
-            rf"(?=[{_KEYCH}]{{0,80}}?(?:[0-9]|[a-z][A-Z]|[A-Z][a-z]{{1,20}}+[A-Z]))[{_KEYCH}]++)++"
+            rf"(?=[{_KEYCH}]{{0,80}}?(?:[0-9]|[a-z][A-Z]|[A-Z][a-z]{{1,20}}+[A-Z]))[{_KEYCH}]++)+)"
         )
         for p in _PREFIXES
     ]

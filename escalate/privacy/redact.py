@@ -122,7 +122,7 @@ class RedactedText:
 
 # --------------------------------------------------------------------------- detectors
 
-_EMAIL_DOMAIN = re.compile(r"@[\w\-]++(?:\.[\w\-]++)++")
+_EMAIL_DOMAIN = re.compile(r"@[\w\-]++(?>(?:\.[\w\-]++)+)")
 _EMAIL_LOCAL_REVERSED = re.compile(r"[\w+\-][\w.+\-]{0,127}+")
 # "icon@2x.png" and "pkg@1.2.3" are not addresses.
 _NOT_TLD = frozenset(

@@ -113,9 +113,9 @@ _VALUE = (
 )
 # "password_super_secure =" names a password too, "token_count =" or "max_tokens =" does not.
 _NAME_TAIL = (
-    r"(?:[_\-.](?!(?:count|limits?|type|url|uri|endpoint|expir\w*|ttl|length|len|size|max|usage"
+    r"(?>(?:[_\-.](?!(?:count|limits?|type|url|uri|endpoint|expir\w*|ttl|length|len|size|max|usage"
     r"|file|path|field|name|hint|policy|reset|strength|format|required|enabled)\b)"
-    r"[a-z0-9]{1,20}+){0,3}+"
+    r"[a-z0-9]{1,20}+){0,3})"
 )
 _KV_NAMES = (
     "passw(?:or)?d",
@@ -153,9 +153,9 @@ _SERVICE_TOKENS = (
 # Phone numbers without a label or "+": an international "00" prefix, or a national number
 # with its trunk "0" (North American ones are in _DIGITS).
 _MORE_PHONES = (
-    (r"00(?<![\w.+\-/:]00)[1-9]\d{0,2}+(?:[ .\-]?+\(?+\d{1,5}+\)?+){2,6}+", _phone, "00"),
+    (r"00(?<![\w.+\-/:]00)[1-9]\d{0,2}+(?>(?:[ .\-]?+\(?+\d{1,5}+\)?+){2,6})", _phone, "00"),
     (
-        r"0(?<![\w.+\-/:]0)\d{2,4}+[ \-]\d{3,8}+(?:[ \-]?+\d{3,4}+)?+(?![\w\-/:]|[.,]\d)",
+        r"0(?<![\w.+\-/:]0)\d{2,4}+[ \-]\d{3,8}+(?>(?:[ \-]?+\d{3,4}+)?)(?![\w\-/:]|[.,]\d)",
         _national,
         "0",
     ),
@@ -241,8 +241,8 @@ _RULES: list[_Rule] = [
     ),
     _Rule(
         "jwt",
-        _lb("eyJ") + r"[A-Za-z0-9_\-]*+\.[A-Za-z0-9_\-]*+(?:\.[A-Za-z0-9_\-]*+)?+"
-        r"(?:\.[A-Za-z0-9_\-]*+\.[A-Za-z0-9_\-]*+)?+",
+        _lb("eyJ") + r"[A-Za-z0-9_\-]*+\.[A-Za-z0-9_\-]*+(?>(?:\.[A-Za-z0-9_\-]*+)?)"
+        r"(?>(?:\.[A-Za-z0-9_\-]*+\.[A-Za-z0-9_\-]*+)?)",
         _jwt,
         needle="eyj",
     ),
@@ -253,12 +253,17 @@ _RULES: list[_Rule] = [
         needle="c",
         fold=True,
     ),
-    _Rule("phone", r"\+(?<![\w+]\+)\d{1,3}+(?:[ .\-]?+\(?+\d{1,5}+\)?+){1,6}+", _phone, needle="+"),
+    _Rule(
+        "phone",
+        r"\+(?<![\w+]\+)\d{1,3}+(?>(?:[ .\-]?+\(?+\d{1,5}+\)?+){1,6})",
+        _phone,
+        needle="+",
+    ),
     *(
         _Rule(
             "phone",
             rf"{label}(?<!\w{label})(?:[ \t]?(?:no\.?|number|#))?[ \t]{{0,3}}+"
-            r"[:=]?[ \t]{0,3}+(?P<v>\+?\(?\d(?:[ ().\-]{0,2}+\d){6,14}+)",
+            r"[:=]?[ \t]{0,3}+(?P<v>\+?\(?\d(?>(?:[ ().\-]{0,2}+\d){6,14}))",
             _phone,
             needle=label[:3],
             fold=True,

@@ -89,6 +89,7 @@ def _disguised_emails(text: str, folded: str, reporter: str | None) -> Iterator[
 # Digits first, so ``re`` skips fast to them; the octets and the edges are checked after.
 _IPV4 = re.compile(r"\d{1,3}+\.\d{1,3}+\.\d{1,3}+\.\d{1,3}+")
 _EDGE = re.compile(r"[\w.\-]")
+_AFTER_V4 = re.compile(r"[\w\-]|\.[\w\-]")  # a sentence's full stop may follow
 # A v6 address has "::" or all eight groups; the text around each "::" is read outwards
 # (a pattern that could start anywhere would be tried at every character), and ipaddress
 # has the last word.
@@ -125,14 +126,14 @@ def _local_v4() -> list[ipaddress.IPv4Network]:
 
 
 # "version 1.2.3.4" and "build 10.0.0.1" are versions, whatever they look like.
-_VERSION_BEFORE = re.compile(r"(?:version|ver\.?|build|release|v)[ \t:=]{0,2}$")
+_VERSION_BEFORE = re.compile(r"(?<![a-z])(?:version|ver\.?|build|release|v)[ \t:=]{0,2}$")
 
 
 def _ips(text: str, folded: str) -> Iterator[Candidate]:
     if "." in text:
         for m in _IPV4.finditer(text):
             s, e = m.span()
-            if (s and _EDGE.match(text, s - 1)) or _EDGE.match(text, e) or (
+            if (s and _EDGE.match(text, s - 1)) or _AFTER_V4.match(text, e) or (
                 _VERSION_BEFORE.search(folded, max(0, s - 10), s)
             ):
                 continue

@@ -55,12 +55,15 @@ _CATEGORIES: dict[str, tuple[str, str, str]] = {
 _NOT_REMEMBERED = frozenset({"email", "phone", "card", "cvc", "ip_address", "user_name"})
 # Categories whose span is a whole value, which may hold what another rule found first.
 _CONTAINERS = frozenset({"cookie", "secret", "password", "bearer_token"})
-_REMEMBER_MIN = 8  # shorter values ("1", "true") would be found inside ordinary words
+# Shorter values ("1", "true", "enable") would be found inside ordinary words; six
+# characters with a digit among them ("a1b2c3") are a value.
+_REMEMBER_MIN = 6
+_DIGIT = re.compile(r"\d")
 # Where a remembered value may start: the start of the text or after a separator.
 # A separator first (``re`` skips fast to one), then the value's first characters.
 _SEPARATOR = r"[\s=&;?/#:\"',()\[\]{}<>|\\]"
-_VALUE_START = re.compile(rf"{_SEPARATOR}(?=(\S{{8}}))")
-_FIRST_VALUE = re.compile(r"\S{8}")
+_VALUE_START = re.compile(rf"{_SEPARATOR}(?=(\S{{6}}))")
+_FIRST_VALUE = re.compile(r"\S{6}")
 _SEPARATOR_CHAR = re.compile(_SEPARATOR)
 _FEW = 64  # remembered values searched for one by one
 
@@ -209,6 +212,8 @@ class _Known:
 
     def add(self, value: str, category: str) -> None:
         if len(value) < _REMEMBER_MIN or category in _NOT_REMEMBERED:
+            return
+        if len(value) < 8 and _DIGIT.search(value) is None:
             return
         bucket = self.by_prefix.setdefault(value[:_REMEMBER_MIN], [])
         if all(v != value for v, _c in bucket):

@@ -186,3 +186,26 @@ def test_browser_versions_are_not_ip_addresses(tmp_path: Path) -> None:
     raw = (tmp_path / "out.har").read_text()
     assert ua in raw and "8.0.0.0" in raw
     assert "203.0.113.42" not in raw  # the client's own address goes
+
+
+def test_request_ids_named_in_a_removed_body_are_kept(tmp_path: Path) -> None:
+    from tests.har_factory import entry, wrap
+
+    har = wrap([
+        entry("https://api.openai.com/v1/responses", method="POST", status=429,
+              body=json.dumps({"error": {"message": "Rate limit reached for gpt-4o in "
+                                         "organization org-x. request ID "
+                                         "req_5e4d3c2b1a0f9e8d7c6b5a49"}})),
+        entry("https://chatgpt.com/", status=403, mime="text/html",
+              body="<html><p>Cloudflare Ray ID: <strong>8f1e2d3c4b5a6978</strong></p></html>"),
+    ])
+    src = tmp_path / "in.har"
+    src.write_text(json.dumps(har), encoding="utf-8")
+    summary = sanitize_har(src, tmp_path / "out.har")
+    out = json.loads((tmp_path / "out.har").read_text())["log"]["entries"]
+    assert "text" not in out[0]["response"]["content"]  # the body itself is gone
+    assert out[0]["response"]["content"]["_requestIds"] == ["req_5e4d3c2b1a0f9e8d7c6b5a49"]
+    assert out[1]["response"]["content"]["_requestIds"] == ["8f1e2d3c4b5a6978"]
+    assert [f.request_id for f in summary.failed] == [
+        "req_5e4d3c2b1a0f9e8d7c6b5a49", "8f1e2d3c4b5a6978"
+    ]

@@ -177,7 +177,14 @@ _DIGITS = re.compile(
 )
 
 _RULES: list[_Rule] = [
-    _Rule("password", r"://[^\s:/@?#]{0,256}+:(?P<v>[^\s/@?#]{1,256}+)@", _secret_value, 0, "://"),
+    # The password runs to the last "@" before the host, so "p@ss" goes whole.
+    _Rule(
+        "password",
+        r"://[^\s:/@?#]{0,256}+:(?P<v>[^\s/?#]{1,256})@(?=[^\s@/?#]{1,253}+(?:[/?#:\s\"'<>]|$))",
+        _secret_value,
+        0,
+        "://",
+    ),
     _Rule("openai_key", _lb("sk-") + r"[A-Za-z0-9_\-]{20,}+", _openai, needle="sk-"),
     _Rule(
         "stripe_key", _lb("[sr]k_(?:live|test|prod)_") + "[A-Za-z0-9]*+", _token(16), needle="k_"

@@ -452,8 +452,3 @@ def category_of(placeholder: str) -> str | None:
     """The category of a placeholder such as ``[EMAIL-2]``, or None if it is not ours."""
     stem = placeholder.strip("[]").rsplit("-", 1)[0]
     return next((c for c, (s, _one, _many) in _CATEGORIES.items() if s == stem), None)
-
-
-def redact_text(text: str, reporter_email: str | None = None) -> str:
-    """Redact ``text`` with a fresh :class:`Redactor` and return only the text."""
-    return Redactor(reporter_email).redact(text).text

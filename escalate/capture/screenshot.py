@@ -18,7 +18,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from escalate.background import Job
-from escalate.capture.imaging import Region, Shot, check_not_blank, finish, load_image_file
+from escalate.capture.imaging import (
+    X11_BLANK_HINT,
+    Region,
+    Shot,
+    check_not_blank,
+    finish,
+    load_image_file,
+)
 from escalate.errors import CaptureError
 
 # Region, Shot and load_image_file are re-exported: callers capture or attach a screenshot,
@@ -43,10 +50,6 @@ WAYLAND_HINT = (
 MACOS_BLANK_HINT = (
     "allow Screen Recording for your terminal in System Settings › Privacy & Security › "
     "Screen Recording, restart the terminal and try again, or attach one with "
-    "--screenshot-file PATH"
-)
-X11_BLANK_HINT = (
-    "wake and unlock the screen and make sure the error is visible, or attach one with "
     "--screenshot-file PATH"
 )
 

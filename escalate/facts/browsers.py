@@ -386,15 +386,6 @@ def _store_app_version(env: Mapping[str, str]) -> str | None:
 # --- putting it together ---------------------------------------------------------------------
 
 
-def installed_browsers(
-    system: str, root: Path = Path("/"), env: Mapping[str, str] | None = None
-) -> list[Browser]:
-    """Browsers found on this machine, with versions when they can be learnt quickly."""
-    env = os.environ if env is None else env
-    browsers, _default = browsers_and_default(system, root, env)
-    return browsers
-
-
 def browsers_and_default(
     system: str, root: Path, env: Mapping[str, str]
 ) -> tuple[list[Browser], str | None]:

@@ -15,7 +15,7 @@ from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from escalate.model import Surface
+from escalate.model import Scope, Surface
 from escalate.pipeline import capture
 from escalate.pipeline.questions import (
     OTHER_STEP,
@@ -73,7 +73,7 @@ class Guide:
         if q is None:
             return None
         offered = default if default is not None else default_for(q, self.answers, self.detected)
-        value = ask_until_valid(q, offered, self.answers, self.detected, self.prompter)
+        value = ask_until_valid(q, _as_default(offered), self.answers, self.detected, self.prompter)
         self.set(key, value)
         return value
 
@@ -113,8 +113,8 @@ def run(guide: Guide, remembered_email: bool, after_error: Callable[[], None]) -
 def detected_screen(guide: Guide, remembered_email: bool) -> None:
     """Show what was found, one line each; a picked line is asked, then the screen again."""
     keys = [*(["email"] if remembered_email else []), *SCREEN_KEYS]
-    if all(guide.known(key) for key in keys if guide.question(key) is not None):
-        return  # every line was given (an answers file): nothing was detected to check
+    if all(key in guide.answers for key in keys if guide.question(key) is not None):
+        return  # every line was given (an answers file) or accepted before a resume
     while True:
         lines = {_line(guide, key): key for key in keys if guide.question(key) is not None}
         if guide.switch_template is not None and guide.templates:
@@ -137,7 +137,7 @@ def detected_screen(guide: Guide, remembered_email: bool) -> None:
                     guide.answers.pop(follow, None)
         elif key in FOLLOWS_SURFACE:
             guide.typed.add(key)
-    for key in SCREEN_KEYS:  # what was shown is what was accepted
+    for key in SCREEN_KEYS:  # what was shown is what was accepted, empty lines included
         q = guide.question(key)
         if q is not None and not guide.known(key):
             value = guide.value(key)
@@ -145,6 +145,8 @@ def detected_screen(guide: Guide, remembered_email: bool) -> None:
                 guide.set(key, validate_answer(q, value, guide.answers, guide.detected))
             elif q.required:
                 guide.ask(key)
+            else:
+                guide.set(key, [] if key == "request_id" else None)
 
 
 def _pick_template(guide: Guide) -> None:
@@ -178,8 +180,9 @@ def _line(guide: Guide, key: str) -> str:
 def _as_default(value: Any) -> Any:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
-    if isinstance(value, str) and value in {s.value for s in Surface}:
-        return Surface(value).label
+    for enum in (Surface, Scope):  # choices show labels, answers keep values
+        if isinstance(value, str) and value in {m.value for m in enum}:
+            return enum(value).label
     return value
 
 
@@ -204,7 +207,8 @@ def _local_default(value: Any, tz: str) -> Any:
     """A HAR's failure time (ISO, UTC) is offered as the wall-clock time it is in ``tz``."""
     if isinstance(value, str) and "T" in value:
         try:
-            return f"{resolve(value, tz):%Y-%m-%d %H:%M}"
+            local = resolve(value, tz)
+            return f"{local:%Y-%m-%d %H:%M:%S}" if local.second else f"{local:%Y-%m-%d %H:%M}"
         except ValueError:
             return value
     return value
@@ -228,24 +232,31 @@ def ask_steps(guide: Guide) -> None:
     guide.set("steps_tried", validate_answer(q, steps, guide.answers, guide.detected))
 
 
-def template_questions(guide: Guide, extra: Sequence[Question], title: str) -> None:
-    """The template's own questions: required ones asked, optional ones behind one offer."""
+def template_questions(guide: Guide, extra: Sequence[Question], title: str) -> set[str]:
+    """The template's own questions: required ones asked, optional ones behind one offer.
+
+    Returns the keys of the optional questions the person chose not to answer.
+    """
     pending = [q for q in extra if not guide.known(q.key) and is_asked(q, guide.answers)]
     required = [q for q in pending if q.required]
     optional = [q for q in pending if not q.required]
     for q in required:
         guide.set(q.key, _ask_fact(guide, q))
     if not optional:
-        return
+        return set()
     names = "; ".join(q.prompt.rstrip("?") for q in optional)
     offer = f"{len(optional)} optional details help support with {title}: {names}. Add them?"
     if not guide.prompter.confirm(offer, False):
-        return
+        return {q.key for q in optional}
+    skipped = set()
     for q in optional:
         if is_asked(q, guide.answers):
             value = _ask_fact(guide, q)
             if value not in (None, "", []):
                 guide.set(q.key, value)
+            else:
+                skipped.add(q.key)
+    return skipped
 
 
 def _ask_fact(guide: Guide, q: Question) -> Any:
@@ -257,7 +268,8 @@ def screenshot_plan(guide: Guide, delay: float, capture_problem: str | None) -> 
     """The last question: capture, attach, or why there is no screenshot."""
     surface = guide.answers.get("surface")
     choices = capture.choices_for(surface, delay, capture_problem)
-    if capture_problem:
+    elsewhere = surface is not None and not Surface(str(surface)).on_this_machine
+    if capture_problem and not elsewhere:
         guide.notify(f"screen capture is not available here: {capture_problem}")
     picked = guide.prompter.choose("Screenshot of the error?", choices, choices[0])
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -141,8 +141,6 @@ def run_new(world: World, opts: NewOptions, notify: Notify) -> NewResult:
     now = now_utc(world.clock)
     status_job = _start_status(world, opts)
     answers = dict(evidence.given)
-    for key, value in template.manifest.defaults.items():
-        answers.setdefault(key, value)
     draft = draft or Draft(new_report_id(now), template.name, {}, now.isoformat())
     draft.template = template.name
     if opts.resume and draft.answers:
@@ -152,14 +150,21 @@ def run_new(world: World, opts: NewOptions, notify: Notify) -> NewResult:
         draft.answers = {**draft.answers, **answers, key: value}
         drafts.save(draft)
 
+    def save_template(name: str) -> None:  # a resumed draft continues with the same kind
+        draft.template = name
+        drafts.save(draft)
+
     interactive = world.is_interactive and not opts.yes
+    _apply_presets(template, answers, offered=interactive)
     if interactive:
         drafts.save(draft)
-        template, plan = _ask(world, opts, evidence, template, answers, now, save, notify)
-        draft.template = template.name
+        template, plan = _ask(
+            world, opts, evidence, template, answers, now, (save, save_template), notify
+        )
     else:
         surface = answers.get("surface") or detected_surface(evidence.environment, evidence.facts)
-        fill(questions_of(template), answers, _detected(evidence, str(surface), now), None)
+        detected = _detected(evidence, str(surface), now, template)
+        fill(questions_of(template), answers, detected, None)
         plan = capture.plan_from_options(
             opts.screenshot, opts.screenshot_file, opts.delay, answers.get("surface")
         )
@@ -167,6 +172,8 @@ def run_new(world: World, opts: NewOptions, notify: Notify) -> NewResult:
         draft.id, now, answers, template, evidence.environment, questions_of(template)
     )
     report, files = _attach_har(report, evidence.har)
+    if (far := har_time_gap(report)) is not None:
+        notify(far)
     report, shot = capture.take(report, plan, _capture_settings(opts), world.env, notify)
     files = {**shot, **files}
     status = status_job.result(5.0, None) if status_job else None
@@ -187,7 +194,9 @@ def run_new(world: World, opts: NewOptions, notify: Notify) -> NewResult:
     payload = render_files(report, template, files, opts.formats, notify, markdown)
     bundle = write_report(p, opts.out, report, payload, answers, template, mapping, opts.make_zip)
     drafts.discard(draft.id)
-    remember = interactive and evidence.remembered_email != str(report.email)
+    # Offered only for an email typed at the prompt, not one from a file or --set.
+    typed_email = "email" not in evidence.given
+    remember = interactive and typed_email and evidence.remembered_email != str(report.email)
     return NewResult(report, bundle, markdown, remember_email=remember)
 
 
@@ -223,8 +232,19 @@ def _evidence(
     return evidence, template
 
 
-def _detected(evidence: Evidence, surface: str, now: datetime) -> Detected:
+def _apply_presets(template: Template, answers: dict[str, Any], *, offered: bool) -> None:
+    """A template's presets: answers, except that on a terminal a preset for a question is
+    only offered as its default (a conversation-not-found report is usually one chat)."""
+    asked = {q.key for q in questions_of(template)} if offered else set()
+    for key, value in template.manifest.defaults.items():
+        if key not in asked:
+            answers.setdefault(key, value)
+
+
+def _detected(evidence: Evidence, surface: str, now: datetime, template: Template) -> Detected:
+    """The defaults offered: evidence first, then the template's presets, then this machine."""
     env = evidence.environment
+    presets = {k: v for k, v in template.manifest.defaults.items() if k != "surface"}
     return Detected(
         now=now,
         timezone=env.timezone or "UTC",
@@ -232,7 +252,7 @@ def _detected(evidence: Evidence, surface: str, now: datetime) -> Detected:
         browser=detected_browser(env, surface, evidence.har),
         email=evidence.remembered_email,
         installed=env.browsers,
-        facts={"surface": surface, **evidence.facts},
+        facts={**presets, "surface": surface, **evidence.facts},
     )
 
 
@@ -243,18 +263,24 @@ def _ask(
     template: Template,
     answers: dict[str, Any],
     now: datetime,
-    save: Callable[[str, Any], None],
+    savers: tuple[Callable[[str, Any], None], Callable[[str], None]],
     notify: Notify,
 ) -> tuple[Template, capture.ShotPlan]:
     """Stage two, on a terminal: the guided path, the template's questions, the screenshot."""
     search = template_search(world.env, opts.template_dirs)
     chosen = [template]
+    save, save_template = savers
 
     def switch(name: str) -> list[Question]:
         chosen[0] = load_template(name, search)
-        for key, value in chosen[0].manifest.defaults.items():
-            answers.setdefault(key, value)
+        save_template(name)
+        _apply_presets(chosen[0], answers, offered=True)
+        guide.detected = _detected(evidence, _surface(), now, chosen[0])
         return questions_of(chosen[0])
+
+    def _surface() -> str:
+        given = answers.get("surface")
+        return str(given or detected_surface(evidence.environment, evidence.facts))
 
     # The kind of problem is read from an error typed or piped now, not from a saved answer.
     saved_error = "error_text" in evidence.given and opts.error_file is None
@@ -269,23 +295,25 @@ def _ask(
                 guide.template = (chosen[0].name, chosen[0].manifest.title)
             return
 
-    surface = str(detected_surface(evidence.environment, evidence.facts))
+    preset_surface = template.manifest.defaults.get("surface")
+    surface = str(preset_surface or _surface())
     guide = guided.Guide(
         questions=questions_of(template),
         answers=answers,
-        detected=_detected(evidence, surface, now),
+        detected=_detected(evidence, surface, now, template),
         prompter=world.prompter(),
         notify=notify,
         save=save,
-        refresh=lambda s: _detected(evidence, s, now),
+        refresh=lambda s: _detected(evidence, s, now, chosen[0]),
         template=(template.name, template.manifest.title),
         templates=_template_titles(search),
         switch_template=switch,
     )
     guided.run(guide, evidence.remembered_email is not None, after_error)
     extra = [q for q in guide.questions if q.key not in {c.key for c in core_questions()}]
-    guided.template_questions(guide, extra, chosen[0].manifest.title.lower())
-    fill(guide.questions, answers, guide.detected, None)  # validates every answer kept
+    skipped = guided.template_questions(guide, extra, chosen[0].manifest.title.lower())
+    kept = [q for q in guide.questions if q.key not in skipped]
+    fill(kept, answers, guide.detected, None)  # validates every answer kept
     plan = _screenshot(world, opts, guide)
     return chosen[0], plan
 
@@ -319,6 +347,25 @@ def _attach_har(report: Report, har: HarEvidence | None) -> tuple[Report, dict[s
     ids = known + [r for r in dict.fromkeys(failing) if r not in known]
     update = {"failed_requests": list(har.summary.failed), "request_ids": ids}
     return report.model_copy(update=update), {"sanitized.har": har.sanitized}
+
+
+def har_time_gap(report: Report) -> str | None:
+    """A warning when the HAR's failures are more than a day from the stated time."""
+    times = [
+        t if t.tzinfo else t.replace(tzinfo=UTC)  # a naive HAR time is taken as UTC
+        for r in report.failed_requests
+        if (t := r.started_at) is not None
+    ]
+    if not times:
+        return None
+    stated = report.occurred_at.utc
+    nearest = min(times, key=lambda t: abs((t - stated).total_seconds()))
+    if abs(nearest - stated) <= timedelta(days=1):
+        return None
+    return (
+        f"note: the HAR's failing requests are from {nearest:%Y-%m-%d %H:%M} UTC, more than a "
+        f"day from the time you gave ({stated:%Y-%m-%d %H:%M} UTC); check both"
+    )
 
 
 def _capture_settings(opts: NewOptions) -> capture.CaptureSettings:

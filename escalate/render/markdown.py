@@ -71,7 +71,7 @@ def build_context(
         "failed_requests": [
             {
                 **r.model_dump(mode="json"),
-                "time": f"{r.started_at.astimezone(UTC):%H:%M:%S}" if r.started_at else "",
+                "time": f"{r.started_at.astimezone(UTC):%Y-%m-%d %H:%M:%S}" if r.started_at else "",
             }
             for r in report.failed_requests
         ],

@@ -18,7 +18,6 @@ from escalate.facts.identity import (
     remember_email,
     remembered_email,
 )
-from escalate.model import Environment
 from escalate.storage.history import ReportStore
 from escalate.storage.paths import paths
 
@@ -26,7 +25,7 @@ from escalate.storage.paths import paths
 def cmd_new(console: Console, args: argparse.Namespace) -> int:
     # Browser probes run programs; they start first so that they overlap the import of the
     # pipeline (pydantic alone is about 100 ms cold, measured in `nox -s bench`).
-    environment = Job.start(_collect_environment, "environment")
+    environment = Job.start(lambda: collect(console.env), "environment")
     from escalate.pipeline.run import NewOptions, run_new
 
     opts = NewOptions(
@@ -88,10 +87,6 @@ def _copy(console: Console, args: argparse.Namespace, markdown: str) -> None:
         console.err(f"not copied to the clipboard: {exc.message}{hint}")
         return
     console.out(f"Copied to the clipboard ({tool}): paste it into the support chat.")
-
-
-def _collect_environment() -> Environment:
-    return collect()
 
 
 def _repeat_options(console: Console, args: argparse.Namespace, opts: Any) -> Any:

@@ -59,6 +59,9 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Cold-process timings; writes the figures into docs/performance.md."""
-    session.install(".[test]")
+    """Cold-process timings, and detection side by side with detect-secrets; writes the
+    figures into docs/performance.md."""
+    # detect-secrets is compared with, never used: it is installed here and nowhere else.
+    session.install(".[test]", "detect-secrets==1.5.*")
     session.run("python", "tests/bench/run.py", "--write", "docs/performance.md", *session.posargs)
+    session.run("python", "tests/bench/detectors.py", "--write", "docs/performance.md")

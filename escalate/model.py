@@ -181,11 +181,27 @@ class TemplateRef(Strict):
 
 
 class RedactionSummary(Strict):
-    """What categories were scrubbed and how many of each (never the values)."""
+    """What categories were scrubbed and how many of each (never the values).
+
+    ``counts`` is everything removed, the HAR's share included; ``har`` is that share alone
+    (cookie values, tokens, request and response bodies), and ``bodies_kept`` says the HAR's
+    bodies were kept, redacted (``--keep-bodies``).
+    """
 
     enabled: bool = True
     counts: dict[str, int] = Field(default_factory=dict)
     undone: list[str] = Field(default_factory=list)
+    har: dict[str, int] = Field(default_factory=dict)
+    bodies_kept: bool = False
+
+    def joined(self, enabled: bool, text_counts: dict[str, int]) -> RedactionSummary:
+        """The text redactor's counts with this summary's HAR share added."""
+        counts = dict(text_counts)
+        for category, n in self.har.items():
+            counts[category] = counts.get(category, 0) + n
+        return RedactionSummary(
+            enabled=enabled, counts=counts, har=dict(self.har), bodies_kept=self.bodies_kept
+        )
 
 
 ExtraValue = str | bool | list[str] | None

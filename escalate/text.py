@@ -1,9 +1,15 @@
 """Terminal-safe text: what a person pastes is kept verbatim, minus what can hurt.
 
-ANSI/OSC escape sequences, C0/C1 control characters (other than newline and tab) and
-bidirectional overrides are removed before text is stored, shown or rendered. They can
-repaint a terminal, hide text in a preview or spoof a file name, and carry no meaning
-for support.
+Two tools, for two kinds of text:
+
+- :func:`clean_text` is for answers: ANSI/OSC escape sequences, C0/C1 control characters
+  (other than newline and tab) and bidirectional overrides are removed before text is
+  stored. They carry no meaning for support.
+- :func:`visible` is the one boundary for everything else (a HAR, a team template, a status
+  page, file names, paths): at the terminal and in the submission text, a control or bidi
+  character is shown as what it is (``\\x1b``, ``<U+202E>``) instead of being acted on. A
+  clipboard write (OSC 52), a cleared screen or a reversed file name then cannot happen,
+  and the reader still sees that something odd was there.
 """
 
 from __future__ import annotations
@@ -41,6 +47,32 @@ def clean_text(text: str) -> str:
 def clean_line(text: str) -> str:
     """Like :func:`clean_text` for one-line answers: newlines fold to spaces, ends trimmed."""
     return " ".join(clean_text(text).split("\n")).strip()
+
+
+# Shown as \xNN: C0 controls but newline and tab, DEL, and the C1 block (8-bit CSI/OSC).
+_HEX_SHOWN = [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)]
+_SHOW_HEX = {c: f"\\x{c:02x}" for c in _HEX_SHOWN}
+# Shown as <U+XXXX>: bidi controls, invisible separators and the BOM, which reorder or hide
+# text without showing themselves; zero-width joiners stay (emoji are made of them).
+_INVISIBLE = [0x061C, 0x200B, 0x200E, 0x200F, *range(0x2028, 0x202F), *range(0x2060, 0x2065)]
+_SHOW_CODE = {c: f"<U+{c:04X}>" for c in [*_INVISIBLE, *range(0x2066, 0x206A), 0xFEFF]}
+_VISIBLE = str.maketrans({**_SHOW_HEX, **_SHOW_CODE})
+_NEEDS_VISIBLE = re.compile("[" + re.escape("".join(map(chr, [*_SHOW_HEX, *_SHOW_CODE]))) + "]")
+
+
+class Styled(str):
+    """Text that already went through :func:`visible` and then got escapes of our own
+    (reverse video for a placeholder); the console prints it as it is."""
+
+
+def visible(text: str) -> str:
+    """Show control, bidi and invisible characters as text; newline and tab stay.
+
+    A CR LF pair is one line end; a lone CR (which would overwrite the line) is shown.
+    """
+    if isinstance(text, Styled) or _NEEDS_VISIBLE.search(text) is None:
+        return text
+    return text.replace("\r\n", "\n").translate(_VISIBLE)
 
 
 def counted(n: int, one: str, many: str | None = None) -> str:

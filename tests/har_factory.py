@@ -236,3 +236,81 @@ def bench_sanitize(size_mb: int, body_kb: int = 48) -> float:
         start = time.perf_counter()
         sanitize_har(src, Path(tmp) / "sanitized.har", Redactor(REPORTER))
         return time.perf_counter() - start
+
+
+PROMPT = "Please summarise my medical results: glucose 5.4, my neighbour Ines called twice"
+
+
+@dataclass
+class CookieSample:
+    """A HAR with cookies in every shape browsers and tools export, and the user's prompt."""
+
+    har: dict[str, Any]
+    values: list[str]
+    names: list[str]
+    request_ids: list[str]
+
+
+def cookie_shapes_har() -> CookieSample:
+    """Cookies as arrays, as objects, as strings; a multi-line Set-Cookie with a quoted value;
+    cookie values repeated in a URL and in Location; a conversation POST holding a prompt."""
+    sess = "Fe26.2**8d1c9b7a6e5f4d3c2b1a0918**Qm9keUlzU2VjcmV0**Zx1"
+    did = "4a7c1e9f-2b3d-4e5f-8a9b-0c1d2e3f4a5b"
+    quoted = "Tm90IGEgcmVhbCBjb29raWU"
+    clearance = "Kq2.vB7_nM3pL8zR4tW1sD6fG0hJ5-1741184551-1.2.1.1-aBcDeF"
+    puid = "user-AbC123dEf456:1741184551-Zq9"
+    legacy = "opaque91xx"
+    values = [sess, did, quoted, clearance, puid, legacy]
+    names = ["__Secure-next-auth.session-token", "oai-did", "__cf_bm", "cf_clearance", "_puid",
+             "legacy"]
+    ids = ["req_9f8e7d6c5b4a39281706f5e4d3c2b1a0", "req_0a1b2c3d4e5f60718293a4b5c6d7e8f9"]
+    set_cookie = (f'__cf_bm="{quoted}"; path=/; expires=Wed, 05-Mar-25 15:00:00 GMT; '
+                  f"domain=.chatgpt.com; HttpOnly; Secure; SameSite=None\n"
+                  f"cf_clearance={clearance}; Path=/; Max-Age=31536000\n"
+                  f"_puid={puid}; Path=/")
+    entries = [
+        entry("https://chatgpt.com/backend-api/conversation", method="POST", status=200,
+              request_headers=[header("Cookie", f"oai-did={did}; __Secure-next-auth.session-token"
+                                                f"={sess}; legacy=\"{legacy}\""),
+                               header("Content-Type", "application/json")],
+              request_cookies=[{"name": "oai-did", "value": did},
+                               {"name": "__Secure-next-auth.session-token", "value": sess}],
+              post={"mimeType": "application/json",
+                    "text": json.dumps({"action": "next", "messages": [
+                        {"author": {"role": "user"}, "content": {"parts": [PROMPT]}}]})},
+              response_headers=[header("Set-Cookie", set_cookie),
+                                header("x-request-id", ids[0])],
+              body=f'data: {{"message": {{"content": {{"parts": ["{PROMPT} — sure"]}}}}}}\n\n',
+              mime="text/event-stream"),
+        entry(f"https://chatgpt.com/api/auth/callback?state={legacy}&did={did}", status=302,
+              response_headers=[header("Location", f"https://chatgpt.com/?session={sess}"),
+                                header("x-request-id", ids[1])],
+              extra={"response": {"status": 302, "statusText": "Found", "httpVersion": "h2",
+                                  "headers": [header("Location",
+                                                     f"https://chatgpt.com/?session={sess}"),
+                                              header("x-request-id", ids[1])],
+                                  "cookies": {"cf_clearance": clearance, "_puid": {"value": puid}},
+                                  "content": {"size": 0, "mimeType": "text/html"},
+                                  "redirectURL": f"https://chatgpt.com/?session={sess}",
+                                  "headersSize": -1, "bodySize": 0}}),
+        entry("https://chatgpt.com/backend-api/me", status=401,
+              request_cookies="oai-did=" + did + "; cf_clearance=" + clearance,  # type: ignore[arg-type]
+              response_headers=[header("x-request-id", "req_ffffeeeeddddccccbbbbaaaa99998888")],
+              body=json.dumps({"detail": "Unauthorized", "email": "someone.else@example.net"})),
+        entry("https://chatgpt.com/backend-api/models",
+              request_cookies=[f"_puid={puid}"],  # type: ignore[list-item]
+              response_headers=[header("cf-ray", "8f1e2d3c4b5a6978-FRA")]),
+    ]
+    return CookieSample(har=wrap(entries), values=values, names=names,
+                        request_ids=[*ids, "req_ffffeeeeddddccccbbbbaaaa99998888"])
+
+
+def hostile_har() -> dict[str, Any]:
+    """Terminal escapes in a URL, an error and a request id: a clipboard write (OSC 52), a
+    screen clear (CSI 2J), a bell and a right-to-left override."""
+    evil = "\x1b]52;c;ZWNobyBwd25lZA==\x07\x1b[2J\u202egnp.exe"
+    return wrap([
+        entry(f"https://chatgpt.com/backend-api/{evil}", status=500,
+              response_headers=[header("x-request-id", f"req_{evil}")],
+              extra={"_error": f"net::ERR_{evil}"}),
+    ])

@@ -85,7 +85,7 @@ def test_desktop_browser_report_in_six_answers(tmp_path: Path) -> None:
     child.expect_exact("(approximate)")
     ask("How far does it reach?", DOWN + ENTER)  # all chats
     ask("What have you already tried?", SPACE + DOWN + SPACE + ENTER)
-    ask("Add them?", ENTER)  # the template's optional details: no
+    ask("optional details support can use", ENTER)  # the template's optional details: no
     # No display here: capture is not offered, the reasons are.
     ask("Screenshot of the error?", DOWN + ENTER)  # the error is not on screen any more
     ask("What now?", ENTER)  # the first choice writes the bundle
@@ -133,7 +133,7 @@ def test_phone_app_report_in_six_answers(tmp_path: Path) -> None:
     ask("How far does it reach?", ENTER)  # one chat, preselected for this kind of problem
     ask("What have you already tried?", ENTER)
     ask("Title of the conversation", "Tax questions for 2025" + ENTER)
-    ask("Add them?", ENTER)
+    ask("optional details support can use", ENTER)
     ask("Screenshot of the error?", ENTER)  # it happened on another device
     ask("What now?", ENTER)
     child.expect_exact("Written to")
@@ -184,7 +184,7 @@ def test_har_report_takes_its_facts_from_the_har(tmp_path: Path) -> None:
     child.expect_exact("Fri 20 Nov, 09:14 CET, 08:14 UTC")
     ask("How far does it reach?", ENTER)
     ask("What have you already tried?", SPACE + ENTER)
-    ask("Add them?", ENTER)
+    ask("optional details support can use", ENTER)
     ask("Screenshot of the error?", DOWN + ENTER)
     ask("What now?", ENTER)
     child.expect_exact("Written to")
@@ -229,7 +229,7 @@ def test_ctrl_c_keeps_the_draft_and_resume_says_what_it_kept(tmp_path: Path) -> 
     child.send(CTRL_U + "10 minutes ago" + ENTER)
     answer(child, "How far does it reach?", ENTER)
     answer(child, "What have you already tried?", ENTER)
-    answer(child, "Add them?", ENTER)
+    answer(child, "optional details support can use", ENTER)
     answer(child, "What now?", ENTER)  # the first choice writes the bundle
     child.expect(pexpect.EOF)
     child.close()

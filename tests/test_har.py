@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from escalate.errors import EscalateError, OutputError
-from escalate.privacy.har import MASK, HarError, HarSummary, sanitize_har
+from escalate.privacy.har import HarError, HarSummary, sanitize_har
 from escalate.privacy.redact import Redactor
 from tests.har_factory import REPORTER, entry, header, sample_har, wrap, write_big_har
 
@@ -90,16 +90,38 @@ def test_what_is_masked_and_what_is_kept(sanitized: Any) -> None:
     assert "text" not in first["response"]["content"]  # a successful body holds the chat
     assert upload["request"]["queryString"][1] == {"name": "name", "value": "report.pdf"}
     assert upload["request"]["url"].endswith("&name=report.pdf")
-    assert upload["response"]["content"]["text"] == '{"detail": "token expired"}'
-    body = json.loads(api["request"]["postData"]["text"])
-    assert body["api_key"] == "[OPENAI-KEY-1]" and body["messages"] == ["hi"]
-    assert api["response"]["content"]["text"].endswith('key [OPENAI-KEY-1]"}}')
+    # bodies are removed by default, even of failing requests; size and type stay
+    assert "text" not in upload["response"]["content"]
+    assert upload["response"]["content"]["size"] == len('{"detail": "token expired"}')
+    assert "text" not in api["request"]["postData"]
+    assert api["request"]["postData"]["mimeType"] == "application/json"
+    assert "bytes)" in api["request"]["postData"]["comment"]
     assert "[BEARER-TOKEN-1]" in conv["_initiator"]["url"]
     # the same session cookie gets the same placeholder in the header and the cookie array
     cookie_value = first["request"]["cookies"][0]["value"]
     assert headers["Cookie"].split(";")[0].endswith("=" + cookie_value)
-    for kind in ("cookies", "auth_headers", "response_bodies", "query_params", "text_secrets"):
+    assert summary.removed["cookie"] == 3  # three distinct values, each seen several times
+    assert summary.removed["request_body"] == 2
+    assert summary.removed["response_body"] == 5
+    for kind in ("jwt", "bearer_token", "openai_key"):
         assert summary.removed.get(kind, 0) > 0, kind
+    assert summary.removed_text().startswith("1 API key, ")
+
+
+def test_keep_bodies_keeps_them_redacted(tmp_path: Path) -> None:
+    sample = sample_har()
+    src = _write(tmp_path / "export.har", sample.har)
+    dst = tmp_path / "sanitized.har"
+    summary = sanitize_har(src, dst, Redactor(reporter_email=REPORTER), keep_bodies=True)
+    raw = dst.read_text()
+    assert not [s for s in sample.secrets if s in raw]
+    _first, upload, api, _conv, _css = json.loads(raw)["log"]["entries"]
+    assert upload["response"]["content"]["text"] == '{"detail": "token expired"}'
+    body = json.loads(api["request"]["postData"]["text"])
+    assert body["api_key"] == "[OPENAI-KEY-1]" and body["messages"] == ["hi"]
+    assert api["response"]["content"]["text"].endswith('key [OPENAI-KEY-1]"}}')
+    assert summary.bodies_kept
+    assert "request_body" not in summary.removed and "response_body" not in summary.removed
 
 
 def test_output_is_private_and_written_atomically(tmp_path: Path) -> None:
@@ -164,14 +186,22 @@ def test_binary_bodies_dropped_and_private_fields_scrubbed(tmp_path: Path) -> No
     raw = (tmp_path / "out.har").read_text()
     assert secret not in raw and "abcdef123456" not in raw
     out = json.loads(raw)["log"]["entries"][0]
-    assert out["request"]["postData"]["text"] == ""
-    assert out["_webSocketMessages"][0]["time"] == 1.5
+    assert "text" not in out["request"]["postData"]
+    assert out["_webSocketMessages"] == []  # the conversation, like a body
     headers = {h["name"]: h["value"] for h in out["response"]["headers"]}
     assert headers["OpenAI-Organization"] == "org-AbCdEf0123456789"  # kept on purpose
     assert headers["Set-Cookie"] == "sid=[COOKIE-1]; Path=/; HttpOnly"
-    assert headers["X-Api-Key"] == MASK
-    assert summary.removed["post_bodies_dropped"] == 1
-    assert summary.removed["private_fields"] == 1
+    assert headers["X-Api-Key"] == "[SECRET-1]"
+    # the other secret is the page title's session_token parameter
+    assert summary.removed == {"cookie": 1, "secret": 2, "request_body": 1, "response_body": 2}
+    # with --keep-bodies a binary body still goes; WebSocket frames are kept, redacted
+    summary = sanitize_har(src, tmp_path / "kept.har", keep_bodies=True)
+    raw = (tmp_path / "kept.har").read_text()
+    assert secret not in raw
+    out = json.loads(raw)["log"]["entries"][0]
+    assert "text" not in out["request"]["postData"]
+    assert out["_webSocketMessages"][0]["time"] == 1.5
+    assert summary.removed["request_body"] == 1
 
 
 def test_url_credentials_and_named_params_masked(tmp_path: Path) -> None:
@@ -180,8 +210,8 @@ def test_url_credentials_and_named_params_masked(tmp_path: Path) -> None:
     ])
     sanitize_har(_write(tmp_path / "in.har", har), tmp_path / "out.har")
     url = json.loads((tmp_path / "out.har").read_text())["log"]["entries"][0]["request"]["url"]
-    assert url == (f"https://bob:{MASK}@proxy.example/x?sig={MASK}&code={MASK}&q=hello+world"
-                   f"&state={MASK}")
+    assert url == ("https://bob:[PASSWORD-1]@proxy.example/x?sig=[SECRET-1]&code=[SECRET-2]"
+                   "&q=hello+world&state=[SECRET-3]")
 
 
 def test_shared_redactor_gives_consistent_placeholders(tmp_path: Path) -> None:

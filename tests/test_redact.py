@@ -14,13 +14,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from escalate.privacy.redact import RedactedText, Redaction, Redactor, redact_text
+from escalate.privacy.redact import RedactedText, Redaction, Redactor
 from tests.conftest import HANG_GUARD
 
 HERE = Path(__file__).parent
 SHARED = Path(__file__).parents[2] / "shared" / "fixtures" / "redaction_cases.json"
 OWN = HERE / "data" / "redaction" / "cases.json"
 REPORTER = "me@example.com"
+
+
+def redact_text(text: str, reporter_email: str | None = None) -> str:
+    """Redact ``text`` with a fresh :class:`Redactor` and return only the text."""
+    return Redactor(reporter_email).redact(text).text
 
 
 def _load(path: Path) -> list[dict[str, Any]]:

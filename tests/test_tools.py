@@ -44,8 +44,11 @@ def test_har_command_and_never_overwrites(tmp_path: Path) -> None:
     for rid in sample.failed_ids:
         assert rid in result.out
     removed = result.out.strip().splitlines()[-1]
-    assert removed.startswith("removed: 9 cookies, 4 auth headers, 2 response bodies"), removed
-    assert "1 browser-private field," in removed and "_" not in removed
+    assert removed == (
+        "removed: 1 API key, 2 session tokens, 1 bearer token, 3 cookie values, 1 other secret, "
+        "2 request bodies, 5 response bodies"
+    ), removed
+    assert "_" not in removed
     assert run("har", str(path)).code == 1  # exists: never overwritten
     bad = tmp_path / "bad.har"
     bad.write_text("{not json")
@@ -165,7 +168,9 @@ def test_no_redact_is_explicit_and_recorded(tmp_path: Path) -> None:
     assert key in (tmp_path / "b" / "submission.md").read_text()
     report_a = json.loads((tmp_path / "a" / "report.json").read_text())
     report_b = json.loads((tmp_path / "b" / "report.json").read_text())
-    assert report_a["redaction"] == {"enabled": True, "counts": {"openai_key": 1}, "undone": []}
+    assert report_a["redaction"] == {
+        "enabled": True, "counts": {"openai_key": 1}, "undone": [], "har": {}, "bodies_kept": False
+    }
     assert report_b["redaction"]["enabled"] is False
     # The mapping stays in the private history folder, never in the bundle.
     folder = Path(json.loads(run("list", "--json").out)[-1]["folder"])

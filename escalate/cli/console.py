@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
+from escalate.text import visible
+
 if TYPE_CHECKING:
     from escalate.pipeline.questions import Prompter
     from escalate.templating.manifest import Question
@@ -53,11 +55,13 @@ class Console:
         buffer = getattr(self.stdin, "buffer", None)
         return bytes(buffer.read()) if buffer is not None else self.stdin.read().encode()
 
+    # The terminal boundary: whatever a command prints (a HAR's URL, a template's title, a
+    # file name) shows its control and bidi characters instead of obeying them.
     def out(self, text: str = "") -> None:
-        print(text, file=self.stdout, flush=True)
+        print(visible(text), file=self.stdout, flush=True)
 
     def err(self, text: str) -> None:
-        print(text, file=self.stderr, flush=True)
+        print(visible(text), file=self.stderr, flush=True)
 
 
 def _isatty(stream: Any) -> bool:
@@ -83,22 +87,28 @@ class TerminalPrompter:
             self.console.out(f"  ({question.help})")
         if question.type == "multiline":
             return self._multiline(question, default)
+        # A team template's prompt and choices go to questionary, not out(): same boundary.
+        prompt = visible(question.prompt)
         if question.type == "choice":
             choices = question.choices
             chosen = next((c for c in choices if default and c.startswith(str(default))), None)
-            return questionary.select(question.prompt, choices=choices, default=chosen).unsafe_ask()
+            items = [questionary.Choice(visible(c), value=c) for c in choices]
+            return questionary.select(prompt, choices=items, default=chosen).unsafe_ask()
         if question.type == "multichoice":
             picked = set(default or [])
-            items = [questionary.Choice(c, checked=c in picked) for c in question.choices]
+            items = [
+                questionary.Choice(visible(c), value=c, checked=c in picked)
+                for c in question.choices
+            ]
             return questionary.checkbox(
-                question.prompt,
+                prompt,
                 choices=items,
                 instruction="(space to tick, enter to go on)",
             ).unsafe_ask()
         if question.type == "bool":
-            return questionary.confirm(question.prompt, default=bool(default)).unsafe_ask()
+            return questionary.confirm(prompt, default=bool(default)).unsafe_ask()
         text = ", ".join(default) if isinstance(default, list) else str(default or "")
-        return questionary.text(question.prompt, default=text).unsafe_ask()
+        return questionary.text(prompt, default=text).unsafe_ask()
 
     def _multiline(self, question: Question, default: Any) -> str:
         from prompt_toolkit import PromptSession
@@ -129,12 +139,14 @@ class TerminalPrompter:
     def confirm(self, message: str, default: bool = True) -> bool:
         import questionary
 
-        return bool(questionary.confirm(message, default=default).unsafe_ask())
+        return bool(questionary.confirm(visible(message), default=default).unsafe_ask())
 
     def choose(self, message: str, choices: list[str], default: str | None = None) -> str:
         import questionary
 
-        return str(questionary.select(message, choices=choices, default=default).unsafe_ask())
+        items = [questionary.Choice(visible(c), value=c) for c in choices]
+        picked = questionary.select(visible(message), choices=items, default=default)
+        return str(picked.unsafe_ask())
 
     def path(self, message: str) -> str:
         import questionary

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from escalate.errors import EscalateError, ExitCode
+from escalate.text import visible
 
 if TYPE_CHECKING:
     from escalate.cli.console import Console
@@ -80,9 +81,10 @@ def main(argv: Sequence[str] | None = None, console: Console | None = None) -> i
             import traceback
 
             traceback.print_exc(file=err)
-        print(f"escalate: error: {exc.message}", file=err)
+        # A message may quote a file name or a template's text: the terminal boundary holds.
+        print(visible(f"escalate: error: {exc.message}"), file=err)
         if exc.hint:
-            print(f"  hint: {exc.hint}", file=err)
+            print(visible(f"  hint: {exc.hint}"), file=err)
         return int(exc.exit_code)
     except BrokenPipeError:  # the reader (``| head``) stopped early: not our failure
         return int(ExitCode.OK)
@@ -93,7 +95,7 @@ def main(argv: Sequence[str] | None = None, console: Console | None = None) -> i
     except Exception as exc:
         if debug:
             raise
-        print(f"escalate: internal error: {type(exc).__name__}: {exc}", file=err)
+        print(visible(f"escalate: internal error: {type(exc).__name__}: {exc}"), file=err)
         print("  hint: run again with --debug and report the traceback", file=err)
         return int(ExitCode.USER_ERROR)
 

@@ -246,6 +246,11 @@ def _add_new_options(parser: argparse.ArgumentParser, include_answers: bool = Tr
         help="HAR file: sanitised into the bundle, request IDs extracted",
     )
     p.add_argument(
+        "--keep-bodies",
+        action="store_true",
+        help="keep the HAR's request and response bodies, redacted (default: removed)",
+    )
+    p.add_argument(
         "--no-status",
         dest="status",
         action="store_false",

@@ -42,15 +42,29 @@ def describe_bundle(bundle: Bundle, report: Report) -> str:
 
 
 def _scrubbed(report: Report) -> str:
+
     redaction = report.redaction
     if not redaction.enabled:
-        return "Scrubbing was off (--no-redact): read the files before you attach them."
+        har = counts_text(redaction.har)
+        from_har = f" (from the HAR only: {har} removed)" if har else ""
+        return f"Scrubbing was off (--no-redact){from_har}: read the files before you attach them."
 
-    text = counts_text(redaction.counts)
+    bodies = {c: n for c, n in redaction.counts.items() if c in _BODIES}
+    replaced = counts_text({c: n for c, n in redaction.counts.items() if c not in _BODIES})
     kept = f"; {len(redaction.undone)} put back at your request" if redaction.undone else ""
-    if not text:
-        return f"Nothing needed scrubbing{kept}."
-    return f"Replaced by placeholders: {text}{kept}. The originals stay on this machine."
+    lines = []
+    if replaced:
+        lines.append(
+            f"Replaced by placeholders: {replaced}{kept}. The originals stay on this machine."
+        )
+    if bodies:
+        lines.append(f"Removed from the HAR: {counts_text(bodies)}.")
+    if redaction.bodies_kept:
+        lines.append("The HAR's bodies were kept, redacted (--keep-bodies).")
+    return "\n".join(lines) or f"Nothing needed scrubbing{kept}."
+
+
+_BODIES = frozenset({"request_body", "response_body"})
 
 
 def _row(record: StoredReport) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from escalate.model import (
 )
 from escalate.pipeline import answers as A
 from escalate.pipeline.questions import core_questions
+from escalate.privacy.har import har_attachment_line
 from escalate.render.bundle import Bundle, write_bundle
 from escalate.render.markdown import render_markdown
 from escalate.render.pdf import render_pdf
@@ -98,14 +99,7 @@ def describe_evidence(
         if name.startswith("screenshot.") and shot is not None:
             evidence.append(Evidence(name=name, description=_shot_text(shot)))
         elif name == "sanitized.har":
-            n = len(report.failed_requests)
-            evidence.append(
-                Evidence(
-                    name=name,
-                    description=f"{counted(n, 'failing request')}; "
-                    "cookies, tokens and bodies removed",
-                )
-            )
+            evidence.append(Evidence(name=name, description=har_attachment_line(report)))
     if "pdf" in formats:
         evidence.append(
             Evidence(

@@ -100,12 +100,15 @@ def environment_of(job: Job[Environment] | None, notify: Notify) -> Environment:
     return env
 
 
-def read_har(path: Path, reporter_email: str | None, notify: Notify) -> HarEvidence | None:
+def read_har(
+    path: Path, reporter_email: str | None, notify: Notify, keep_bodies: bool = False
+) -> HarEvidence | None:
     """Sanitise the HAR once, keep its summary; an unreadable HAR is a note, not a stop."""
     with tempfile.TemporaryDirectory(prefix="escalate-har-") as tmp:
         out = Path(tmp) / "sanitized.har"
         try:
-            summary = sanitize_har(path, out, Redactor(reporter_email=reporter_email))
+            redactor = Redactor(reporter_email=reporter_email)
+            summary = sanitize_har(path, out, redactor, keep_bodies=keep_bodies)
         except EscalateError as exc:
             notify(f"HAR skipped: {exc.message}")
             return None

@@ -244,8 +244,8 @@ def template_questions(guide: Guide, extra: Sequence[Question], title: str) -> s
         guide.set(q.key, _ask_fact(guide, q))
     if not optional:
         return set()
-    names = "; ".join(q.prompt.rstrip("?") for q in optional)
-    offer = f"{len(optional)} optional details help support with {title}: {names}. Add them?"
+    names = ", ".join(q.key.replace("_", " ") for q in optional)
+    offer = f"Add {len(optional)} optional details support can use for {title} ({names})?"
     if not guide.prompter.confirm(offer, False):
         return {q.key for q in optional}
     skipped = set()
@@ -270,7 +270,8 @@ def screenshot_plan(guide: Guide, delay: float, capture_problem: str | None) -> 
     choices = capture.choices_for(surface, delay, capture_problem)
     elsewhere = surface is not None and not Surface(str(surface)).on_this_machine
     if capture_problem and not elsewhere:
-        guide.notify(f"screen capture is not available here: {capture_problem}")
+        reason = capture_problem.removeprefix("cannot take a screenshot: ")
+        guide.notify(f"screen capture is not available here: {reason}")
     picked = guide.prompter.choose("Screenshot of the error?", choices, choices[0])
 
     def ask_text(message: str) -> str:

@@ -11,8 +11,9 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from escalate.model import RedactionSummary, Report
+from escalate.model import Report
 from escalate.privacy.redact import Redactor, category_of, counts_text
+from escalate.text import Styled, visible
 
 Notify = Callable[[str], None]
 WRITE = "Write the bundle with exactly this content"
@@ -27,7 +28,7 @@ def redaction_summary(counts: Mapping[str, int]) -> str:
     text = counts_text(dict(counts))
     if not text:
         return "Nothing needed scrubbing: no keys, tokens or other people's data found."
-    return f"Removed before writing: {text} (shown as [PLACEHOLDERS] above)."
+    return f"Removed before writing: {text} (secrets shown as [PLACEHOLDERS])."
 
 
 # A template's answer that is one address and nothing else (a manager's email, say) was
@@ -52,7 +53,7 @@ def scrub(report: Report, enabled: bool) -> tuple[Report, dict[str, str]]:
     """A copy with every free-text field redacted, and placeholder → original (kept locally)."""
     report = report.model_copy(deep=True)
     if not enabled:
-        report.redaction = RedactionSummary(enabled=False)
+        report.redaction = report.redaction.joined(False, {})
         return report, {}
 
     r = Redactor(reporter_email=str(report.email))
@@ -64,7 +65,7 @@ def scrub(report: Report, enabled: bool) -> tuple[Report, dict[str, str]]:
         return value if _JUST_AN_ADDRESS.fullmatch(value.strip()) else text(value)
 
     _each_text(report, text, answer)
-    report.redaction = RedactionSummary(enabled=True, counts=dict(r.counts))
+    report.redaction = report.redaction.joined(True, r.counts)
     return report, dict(r.mapping)
 
 
@@ -80,16 +81,16 @@ def undo(report: Report, mapping: dict[str, str], placeholder: str) -> Report:
         counts[category] -= 1
         if counts[category] <= 0:
             del counts[category]
-    report.redaction = RedactionSummary(
-        enabled=True, counts=counts, undone=[*report.redaction.undone, placeholder]
+    report.redaction = report.redaction.model_copy(
+        update={"counts": counts, "undone": [*report.redaction.undone, placeholder]}
     )
     return report
 
 
 def highlight(markdown: str, color: bool) -> str:
     """Mark every placeholder so the reporter sees what was removed (reverse video on a tty)."""
-    if color:
-        return _PLACEHOLDER.sub(lambda m: f"\x1b[7m{m.group(0)}\x1b[0m", markdown)
+    if color:  # our own escapes, around text that was made visible first
+        return Styled(_PLACEHOLDER.sub(lambda m: f"\x1b[7m{m.group(0)}\x1b[0m", visible(markdown)))
     return _PLACEHOLDER.sub(lambda m: f">>{m.group(0)}<<", markdown)
 
 

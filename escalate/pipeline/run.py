@@ -23,7 +23,7 @@ from escalate.errors import CaptureError, EscalateError, Interrupted, InvalidAns
 from escalate.facts.identity import Remembered, remembered_email
 from escalate.facts.status import fetch_status
 from escalate.facts.triage import triage
-from escalate.model import Environment, Report, StatusSnapshot
+from escalate.model import Environment, RedactionSummary, Report, StatusSnapshot
 from escalate.pipeline import capture, guided, review
 from escalate.pipeline.assemble import build_report, describe_evidence, render_files, write_report
 from escalate.pipeline.evidence import (
@@ -91,6 +91,7 @@ class NewOptions:
     delay: float = 0.0
     redact_boxes: list[str] = field(default_factory=list)
     har: Path | None = None
+    keep_bodies: bool = False
     out: Path | None = None
     formats: frozenset[str] = frozenset({"md", "pdf", "json"})
     make_zip: bool = False
@@ -224,7 +225,11 @@ def _evidence(
         if remembered.notice:
             notify(remembered.notice)
     email = given.get("email") or remembered.email
-    har = read_har(opts.har, str(email) if email else None, notify) if opts.har else None
+    har = (
+        read_har(opts.har, str(email) if email else None, notify, opts.keep_bodies)
+        if opts.har
+        else None
+    )
     facts = har.facts() if har else {}
     if remembered.email:
         given.setdefault("email", remembered.email)
@@ -345,7 +350,13 @@ def _attach_har(report: Report, har: HarEvidence | None) -> tuple[Report, dict[s
     known = list(report.request_ids)
     failing = [r.request_id for r in har.summary.failed if r.request_id]
     ids = known + [r for r in dict.fromkeys(failing) if r not in known]
-    update = {"failed_requests": list(har.summary.failed), "request_ids": ids}
+    # What the HAR lost joins the redaction counts when the text is scrubbed.
+    redaction = RedactionSummary(har=har.summary.removed, bodies_kept=har.summary.bodies_kept)
+    update = {
+        "failed_requests": list(har.summary.failed),
+        "request_ids": ids,
+        "redaction": redaction,
+    }
     return report.model_copy(update=update), {"sanitized.har": har.sanitized}
 
 

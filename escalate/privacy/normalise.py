@@ -8,22 +8,28 @@ span in the original text, which is otherwise kept verbatim.
 from __future__ import annotations
 
 import re
+from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cache
-from itertools import accumulate, chain
-from operator import sub
+from itertools import accumulate, chain, repeat
+from operator import add, sub
 
 
 class _OffsetMap:
     """Maps positions of one normalisation stage's output back to its input.
 
     Edit ``i`` turned ``input[src_starts[i]:src_ends[i]]`` into
-    ``output[dst_starts[i]:dst_ends[i]]``; edits are sorted and do not overlap.
+    ``output[dst_starts[i]:dst_ends[i]]``; edits are sorted and do not overlap. The columns
+    are arrays of machine integers: a text with millions of edits keeps 8 bytes per number.
     """
 
     def __init__(
-        self, src_starts: list[int], src_ends: list[int], dst_starts: list[int], dst_ends: list[int]
+        self,
+        src_starts: Sequence[int],
+        src_ends: Sequence[int],
+        dst_starts: Sequence[int],
+        dst_ends: Sequence[int],
     ) -> None:
         self.src_starts, self.src_ends = src_starts, src_ends
         self.dst_starts, self.dst_ends = dst_starts, dst_ends
@@ -44,6 +50,25 @@ class _OffsetMap:
         return self.src_ends[i] + max(0, p - self.dst_ends[i])
 
 
+# A stage works on windows of the text so that its temporary lists stay small; a window never
+# ends inside a match (before an ESC or "%" near its end, the next window takes it whole).
+_WINDOW = 1 << 16
+_GUARDS = (("\x1b", 64), ("%", 3))
+
+
+def _windows(text: str) -> Iterator[tuple[int, int]]:
+    start, n = 0, len(text)
+    while start < n:
+        end = min(n, start + _WINDOW)
+        if end < n:
+            for guard, reach in _GUARDS:
+                found = text.rfind(guard, max(start + 1, end - reach), end)
+                if found > start:
+                    end = found
+        yield start, end
+        start = end
+
+
 def _shrink(
     text: str, pattern: re.Pattern[str], ratio: int, rewrite: Callable[[str, list[str]], str]
 ) -> tuple[str, _OffsetMap | None]:
@@ -52,22 +77,35 @@ def _shrink(
 
     ``pattern`` has one group around the whole match, so ``split`` hands over the kept text
     and the matches in turn: their offsets then come from ``accumulate`` and ``map`` without
-    a Python step per match, and a text with millions of escapes stays fast.
+    a Python step per match, and a text with millions of escapes stays fast and small.
     """
-    parts = pattern.split(text)
-    if len(parts) == 1:
+    columns = (array("q"), array("q"), array("q"), array("q"))
+    out: list[str] = []
+    shift = 0  # how much shorter the output is than the input, before this window
+    for ws, we in _windows(text):
+        piece = text[ws:we]
+        parts = pattern.split(piece)
+        if len(parts) == 1:
+            out.append(piece)
+            continue
+        bounds = list(accumulate(map(len, parts)))
+        starts, ends = bounds[0:-1:2], bounds[1::2]
+        lengths = list(map(sub, ends, starts))
+        kept = [n // ratio for n in lengths] if ratio else [0] * len(lengths)
+        dst_ends = list(map(sub, ends, accumulate(map(sub, lengths, kept))))
+        dst_starts = list(map(sub, dst_ends, kept))
+        for column, values, base in zip(
+            columns,
+            (starts, ends, dst_starts, dst_ends),
+            (ws, ws, ws - shift, ws - shift),
+            strict=True,
+        ):
+            column.extend(map(add, values, repeat(base)))
+        shift += sum(lengths) - sum(kept)
+        out.append(rewrite(piece, parts))
+    if not columns[0]:
         return text, None
-    bounds = list(accumulate(map(len, parts)))
-    starts = bounds[0:-1:2]
-    ends = bounds[1::2]
-    if not ratio:  # a deletion lands where the text kept before it ends
-        dst = list(accumulate(map(len, parts[0:-1:2])))
-        return rewrite(text, parts), _OffsetMap(starts, ends, dst, dst)
-    lengths = list(map(sub, ends, starts))
-    kept = [n // ratio for n in lengths]
-    dst_ends = list(map(sub, ends, accumulate(map(sub, lengths, kept))))
-    dst_starts = list(map(sub, dst_ends, kept))
-    return rewrite(text, parts), _OffsetMap(starts, ends, dst_starts, dst_ends)
+    return "".join(out), _OffsetMap(*columns)
 
 
 # Terminal colour escapes and invisible characters are deleted, so a key they split joins
@@ -77,11 +115,25 @@ _DELETE = re.compile(
     r"(\x1b(?:\[[0-?]{0,32}+[!-/]{0,4}+[@-~]|(?=[]\\]))"
     r"|[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]++)"
 )
-# Percent-escapes of the characters secrets and emails are made of are decoded; decoding
-# more would change nothing we match. No decoded character is "%" or a hex digit, so
+# Percent-escapes of the characters secrets, emails and URLs are made of are decoded;
+# decoding more would change nothing we match. No decoded character is "%" or a hex digit, so
 # replacing them one after the other cannot create a new escape.
-_PERCENT = re.compile(r"((?>(?:%(?:2[DdEeBb]|40|5[Ff]|7[Ee]))+))")
-_PERCENT_CHARS = {"%2D": "-", "%2E": ".", "%2B": "+", "%40": "@", "%5F": "_", "%7E": "~"}
+# The URL delimiters are decoded too, so a key inside an encoded URL ("%3Dsk-...") starts
+# after a separator as it would in the plain URL.
+_PERCENT = re.compile(r"((?>(?:%(?:2[DdEeBbFf6]|3[DdAaFf]|40|5[Ff]|7[Ee]))+))")
+_PERCENT_CHARS = {
+    "%2D": "-",
+    "%2E": ".",
+    "%2B": "+",
+    "%40": "@",
+    "%5F": "_",
+    "%7E": "~",
+    "%2F": "/",
+    "%26": "&",
+    "%3D": "=",
+    "%3A": ":",
+    "%3F": "?",
+}
 
 
 def _decode_percent(text: str, _parts: list[str]) -> str:

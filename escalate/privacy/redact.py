@@ -5,21 +5,23 @@ removed, a few percent-escapes decoded, keys wrapped across lines joined), with 
 map back to the original; the output keeps the original text verbatim outside the spans
 that were replaced.
 
-Every pattern is linear on hostile input: a token pattern may only start where a run of its
-own characters starts (the negative lookbehind sits after the literal prefix, so ``re``
-still scans for the prefix quickly), its runs are possessive, and any check that could
-fail after a long run (length, checksum, shape) is made in Python on the match instead.
+A value once found to be secret (a cookie's value, a token) is remembered: wherever it
+shows up again, in a URL, a ``Location`` header or a log line, it gets the same placeholder
+even where no rule would have recognised it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cached_property
+from itertools import chain
 
+from escalate.privacy.cookies import text_spans
 from escalate.privacy.normalise import fold, normalise
-from escalate.privacy.normalise import token_start as _lb
+from escalate.privacy.rules import PLACEHOLDER_RE, Candidate, digit_candidates, rule_candidates
+from escalate.privacy.shapes import shape_candidates
 from escalate.text import counted
 
 # category -> (placeholder stem, singular label, plural label); the order is the summary's.
@@ -41,10 +43,26 @@ _CATEGORIES: dict[str, tuple[str, str, str]] = {
     "phone": ("PHONE", "phone number", "phone numbers"),
     "card": ("CARD", "card number", "card numbers"),
     "cvc": ("CVC", "card security code", "card security codes"),
+    "ip_address": ("IP", "IP address", "IP addresses"),
+    "user_name": ("USER", "user name in a path", "user names in paths"),
+    # Not placeholders: what the HAR sanitiser drops whole.
+    "request_body": ("REQUEST-BODY", "request body", "request bodies"),
+    "response_body": ("RESPONSE-BODY", "response body", "response bodies"),
 }
+# Values of these are remembered verbatim; the others are matched by a normalised identity
+# (digits of a card, an address in lower case), so they are found again by their rule.
+_NOT_REMEMBERED = frozenset({"email", "phone", "card", "cvc", "ip_address", "user_name"})
+# Categories whose span is a whole value, which may hold what another rule found first.
+_CONTAINERS = frozenset({"cookie", "secret", "password", "bearer_token"})
+_REMEMBER_MIN = 8  # shorter values ("1", "true") would be found inside ordinary words
+# Where a remembered value may start: the start of the text or after a separator.
+# A separator first (``re`` skips fast to one), then the value's first characters.
+_SEPARATOR = r"[\s=&;?/#:\"',()\[\]{}<>|\\]"
+_VALUE_START = re.compile(rf"{_SEPARATOR}(?=(\S{{8}}))")
+_FIRST_VALUE = re.compile(r"\S{8}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Redaction:
     """One replaced span; ``start``/``end`` index the OUTPUT text."""
 
@@ -54,210 +72,52 @@ class Redaction:
     end: int
 
 
-@dataclass(frozen=True)
+class _Spans:
+    """Where placeholders went, in columns: a paste may hold millions of them, and a
+    :class:`Redaction` each would cost ten times the memory of these arrays."""
+
+    def __init__(self) -> None:
+        self.starts = array("q")
+        self.categories: list[str] = []
+        self.placeholders: list[str] = []
+
+    def add(self, start: int, category: str, placeholder: str) -> None:
+        self.starts.append(start)
+        self.categories.append(category)
+        self.placeholders.append(placeholder)
+
+    def redactions(self) -> tuple[Redaction, ...]:
+        return tuple(
+            Redaction(c, p, s, s + len(p))
+            for s, c, p in zip(self.starts, self.categories, self.placeholders, strict=True)
+        )
+
+
 class RedactedText:
     """Redacted text and what was replaced in it."""
 
-    text: str
-    redactions: tuple[Redaction, ...]
+    def __init__(self, text: str, redactions: tuple[Redaction, ...] | _Spans = ()) -> None:
+        self.text = text
+        self._spans = redactions
+
+    @property
+    def redactions(self) -> tuple[Redaction, ...]:
+        """Every replaced span, in order (made when asked for)."""
+        spans = self._spans
+        return spans.redactions() if isinstance(spans, _Spans) else spans
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RedactedText):
+            return NotImplemented
+        return self.text == other.text and self.redactions == other.redactions
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"RedactedText({self.text!r}, {self.redactions!r})"
 
 
 # --------------------------------------------------------------------------- detectors
-
-Candidate = tuple[int, int, int, str, str]  # (start, end, tier, category, identity)
-Check = Callable[[str], str | None]  # value -> identity for the mapping, or None to keep it
-
-_PLACEHOLDER_RE = re.compile(r"\[[A-Z]+(?:-[A-Z]+)*(?:-\d+)?\]")  # ours, or [REDACTED]
-
-
-# Checks on a value use regex searches, not Python loops: a value may be megabytes long.
-_DIGIT_OR_UPPER = re.compile(r"[\dA-Z]")
-_DIGIT = re.compile(r"\d")
-_ALNUM = re.compile(r"[^\W_]")
-
-
-def _random_looking(value: str, min_len: int) -> bool:
-    return len(value) >= min_len and _DIGIT_OR_UPPER.search(value) is not None
-
-
-def _token(min_len: int) -> Check:
-    return lambda v: v if _random_looking(v, min_len) else None
-
-
-def _same(v: str) -> str | None:
-    return v
-
-
-def _openai(v: str) -> str | None:
-    return v if _random_looking(v[3:], 20) else None
-
-
-def _secret_value(v: str) -> str | None:
-    if _PLACEHOLDER_RE.fullmatch(v) or _ALNUM.search(v) is None:
-        return None
-    return v if len(v) >= 3 else None
-
-
-def _bearer(v: str) -> str | None:
-    return v if len(v) >= 8 and _DIGIT.search(v) else _token(16)(v)
-
-
-def _jwt(v: str) -> str | None:
-    return v if len(v) >= 24 and len(v.split(".", 1)[0]) >= 10 else None
-
-
-def _digits(v: str) -> str:
-    return "".join(c for c in v if c.isdigit())
-
-
-def _phone(v: str) -> str | None:
-    d = _digits(v)
-    return d if 7 <= len(d) <= 15 else None
-
-
-def _luhn(d: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(d)):
-        n = ord(ch) - 48
-        if i % 2:
-            n = n * 2 - 9 if n > 4 else n * 2
-        total += n
-    return total % 10 == 0
-
-
-def _card(v: str) -> str | None:
-    d = _digits(v)
-    # An issuer's first digit as well as the checksum, so a 13-digit epoch-millis never fits.
-    return d if 13 <= len(d) <= 19 and d[0] in "23456" and _luhn(d) else None
-
-
-@dataclass(frozen=True)
-class _Rule:
-    category: str
-    source: str
-    check: Check
-    tier: int = 1  # URL passwords 0, known formats 1, cookies 2, generic 3: lower wins
-    needle: str = ""  # skip the scan when this lower-case literal is absent
-    fold: bool = False  # match the lower-cased text (the value is still taken verbatim)
-
-    @cached_property
-    def pattern(self) -> re.Pattern[str]:
-        # Compiled on first use: a rule whose needle never shows up costs nothing.
-        return re.compile(self.source)
-
-
-_VALUE = r"[\"']?[ \t]{0,5}+(?P<sep>[=:])[ \t]{0,5}+[\"']?(?P<v>[^\s&;,\"'<>]++)"
-_KV_NAMES = (
-    "passw(?:or)?d",
-    "pwd",
-    "secret",
-    "token",
-    "api[_-]?key",
-    "access[_-]?key",
-    "private[_-]?key",
-    "auth",
-)
-_PHONE_LABELS = ("phone", "tel", "telephone", "mobile", "cell", "fax", "whatsapp")
-# Card numbers and North American phone numbers share one scan: both start at a digit (or
-# "(") that is not inside a word, a number or a path. A grouped card number must not follow
-# another digit group either, so a long run of "4242 " is tried once, not at every group.
-_DIGITS = re.compile(
-    r"[0-9(](?<![\w.\-/:+][0-9(])(?:"
-    r"(?P<card>(?<=[0-9])(?:(?<![0-9][ \-][0-9])(?:"
-    r"[0-9]{3}([ \-])[0-9]{4}\2[0-9]{4}\2[0-9]{4}(?:\2[0-9]{3})?"
-    r"|[0-9]{3}([ \-])[0-9]{6}\3[0-9]{4,5})"
-    r"|[0-9]{12,18}+)(?![\w\-/:]|[.,][0-9]))"
-    r"|(?P<phone>(?:(?<=\()[0-9]{3}\)[ .\-]?[0-9]{3}[ .\-][0-9]{4}|(?<=[0-9])[0-9]{2}-[0-9]{3}-"
-    r"[0-9]{4}|(?<=[0-9])[0-9]{2}\.[0-9]{3}\.[0-9]{4})(?![\w\-/:]|[.\-][0-9])))"
-)
-
-_RULES: list[_Rule] = [
-    _Rule("password", r"://[^\s:/@?#]{0,256}+:(?P<v>[^\s/@?#]{1,256}+)@", _secret_value, 0, "://"),
-    _Rule(
-        "private_key",
-        r"-----BEGIN (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY-----(?P<v>[^-]*+)"
-        r"-----END[^-\n]{0,60}+-----",
-        lambda v: v.strip() or None,
-        0,
-        "private",
-    ),
-    _Rule("openai_key", _lb("sk-") + r"[A-Za-z0-9_\-]{20,}+", _openai, needle="sk-"),
-    _Rule("stripe_key", _lb("sk_(?:live|test)_") + "[A-Za-z0-9]*+", _token(16), needle="sk_"),
-    _Rule("stripe_key", _lb("rk_(?:live|test)_") + "[A-Za-z0-9]*+", _token(16), needle="rk_"),
-    _Rule("github_token", _lb("gh[pousr]_") + "[A-Za-z0-9_]*+", _token(24), needle="gh"),
-    _Rule("github_token", _lb("github_pat_") + "[A-Za-z0-9_]*+", _token(24), needle="pat_"),
-    _Rule("slack_token", _lb("xox[abprse]-") + r"[A-Za-z0-9\-]*+", _token(14), needle="xox"),
-    _Rule("google_key", _lb("AIza") + r"[A-Za-z0-9_\-]*+", _token(34), needle="aiza"),
-    _Rule(
-        "aws_key",
-        _lb("A(?:KIA|SIA|ROA|IDA|GPA|NPA)", "A-Za-z0-9") + "[A-Z0-9]{16}(?![A-Za-z0-9])",
-        _same,
-    ),
-    _Rule(
-        "aws_secret",
-        r"aws_?secret_?access_?key[\"']?[ \t]{0,5}+[=:][ \t]{0,5}+[\"']?"
-        r"(?P<v>[a-z0-9/+=]{40})(?![a-z0-9/+=])",
-        _same,
-        needle="aws",
-        fold=True,
-    ),
-    _Rule(
-        "jwt",
-        _lb("eyJ") + r"[A-Za-z0-9_\-]*+\.[A-Za-z0-9_\-]*+\.[A-Za-z0-9_\-]*+"
-        r"(?>(?:\.[A-Za-z0-9_\-]*+\.[A-Za-z0-9_\-]*+)?)",
-        _jwt,
-        needle="eyj",
-    ),
-    _Rule(
-        "cvc",
-        r"c(?:vc|vv|sc)(?<!\wc..)2?[ \t]{0,3}+[:#=]?[ \t]{0,3}+(?P<v>\d{3,4})(?!\d)",
-        _same,
-        needle="c",
-        fold=True,
-    ),
-    _Rule(
-        "phone", r"\+(?<![\w+]\+)\d{1,3}+(?>(?:[ .\-]?+\(?+\d{1,5}+\)?+){1,6})", _phone, needle="+"
-    ),
-    *(
-        _Rule(
-            "phone",
-            rf"{label}(?<!\w{label})(?:[ \t]?(?:no\.?|number|#))?[ \t]{{0,3}}+"
-            r"[:=]?[ \t]{0,3}+(?P<v>\+?\(?\d(?>(?:[ ().\-]{0,2}+\d){6,14}))",
-            _phone,
-            needle=label[:3],
-            fold=True,
-        )
-        for label in _PHONE_LABELS
-    ),
-    _Rule(
-        "bearer_token",
-        r"bearer[ \t]++(?P<v>[a-z0-9\-._~+/]{8,}+=*+)",
-        _bearer,
-        3,
-        "bearer",
-        fold=True,
-    ),
-    _Rule(
-        "secret",
-        r"authorization[\"']?[ \t]{0,5}+[:=][ \t]{0,5}+[\"']?(?:basic|token|digest)"
-        r"[ \t]++(?P<v>[^\s\"',;]++)",
-        _secret_value,
-        3,
-        "authorization",
-        fold=True,
-    ),
-    *(
-        _Rule(
-            "password" if name.startswith(("passw", "pwd")) else "secret",
-            rf"{name}(?:[_-]?(?:key|token|access_key|id))?{_VALUE}",
-            _secret_value,
-            3,
-            name[:3],
-            fold=True,
-        )
-        for name in _KV_NAMES
-    ),
-]
 
 _EMAIL_DOMAIN = re.compile(r"@[\w\-]++(?>(?:\.[\w\-]++)+)")
 _EMAIL_LOCAL_REVERSED = re.compile(r"[\w+\-][\w.+\-]{0,127}+")
@@ -283,32 +143,6 @@ _NOT_TLD = frozenset(
         "log",
     )
 )
-_COOKIE = re.compile(r"cookie[ \t]{0,4}+:[ \t]{0,4}+(?P<v>[^\r\n\"']*+)")
-_COOKIE_PAIR = re.compile(r"(?<![^;\s:])[ \t]*+(?P<name>[^=;:\s]++)[ \t]*+=[ \t]*+(?P<v>[^;]*+)")
-
-
-def _rule_candidates(text: str, folded: str) -> Iterator[Candidate]:
-    for rule in _RULES:
-        if rule.needle and rule.needle not in folded:
-            continue
-        group = "v" if "v" in rule.pattern.groupindex else 0
-        kv = "sep" in rule.pattern.groupindex
-        for m in rule.pattern.finditer(folded if rule.fold else text):
-            s, e = m.span(group)
-            value = text[s:e]
-            if kv and m.group("sep") == ":" and not _random_looking(value, 6):
-                continue  # "token: expired" is prose; "token=abc" is not
-            ident = rule.check(value)
-            if ident is not None:
-                yield s, e, rule.tier, rule.category, ident
-
-
-def _digit_candidates(text: str) -> Iterator[Candidate]:
-    for m in _DIGITS.finditer(text):
-        category = "card" if m.group("card") else "phone"
-        ident = (_card if category == "card" else _phone)(m.group())
-        if ident is not None:
-            yield m.start(), m.end(), 1, category, ident
 
 
 def _email_candidates(text: str, reporter: str | None) -> Iterator[Candidate]:
@@ -330,52 +164,147 @@ def _email_candidates(text: str, reporter: str | None) -> Iterator[Candidate]:
 
 
 def _cookie_candidates(text: str, folded: str) -> Iterator[Candidate]:
-    for m in _COOKIE.finditer(folded):
-        is_set = folded[max(0, m.start() - 4) : m.start()] == "set-"
-        base = m.start("v")
-        for n, pair in enumerate(_COOKIE_PAIR.finditer(text, base, m.end("v"))):
-            if is_set and n:
-                break  # Set-Cookie: the rest are attributes (Path, Expires, HttpOnly...)
-            value = pair.group("v").rstrip()
-            if value and not _PLACEHOLDER_RE.fullmatch(value):
-                s = pair.start("v")
-                yield s, s + len(value), 2, "cookie", value
+    for s, e in text_spans(text, folded):
+        value = text[s:e]
+        if not PLACEHOLDER_RE.fullmatch(value):
+            yield s, e, 2, "cookie", value
 
 
 def _candidates(text: str, reporter: str | None) -> list[Candidate]:
     folded = fold(text)
-    found = list(_rule_candidates(text, folded))
-    found.extend(_digit_candidates(text))
+    found = list(rule_candidates(text, folded))
+    found.extend(digit_candidates(text))
     if "@" in text:
         found.extend(_email_candidates(text, reporter))
     if "cookie" in folded:
         found.extend(_cookie_candidates(text, folded))
+    found.extend(shape_candidates(text, folded, reporter))
     return found
 
 
+class _Known:
+    """Secret values seen before, looked up by their first characters."""
+
+    def __init__(self) -> None:
+        self.by_prefix: dict[str, list[tuple[str, str]]] = {}
+
+    def add(self, value: str, category: str) -> None:
+        if len(value) < _REMEMBER_MIN or category in _NOT_REMEMBERED:
+            return
+        bucket = self.by_prefix.setdefault(value[:_REMEMBER_MIN], [])
+        if all(v != value for v, _c in bucket):
+            bucket.append((value, category))
+            bucket.sort(key=lambda item: -len(item[0]))  # the longest value wins
+
+    def candidates(self, text: str) -> Iterator[Candidate]:
+        if not self.by_prefix:
+            return
+        first = _FIRST_VALUE.match(text)
+        starts = [(0, first.group())] if first else []
+        after = ((m.end(), m.group(1)) for m in _VALUE_START.finditer(text))
+        for s, prefix in chain(starts, after):
+            bucket = self.by_prefix.get(prefix)
+            if bucket is None:
+                continue
+            for value, category in bucket:
+                e = s + len(value)
+                if text.startswith(value, s) and not text[e : e + 1].isalnum():
+                    yield s, e, 2, category, value
+                    break
+
+
 def _select(cands: list[Candidate]) -> list[Candidate]:
-    """Non-overlapping spans: lower tiers win, then the earliest and longest span."""
-    chosen: list[Candidate] = []
+    """Non-overlapping spans: lower tiers win, then the earliest and longest span.
+
+    A later value span (of a cookie, a password) that holds earlier ones whole replaces them:
+    a cookie whose value has an IP address in it goes as one cookie value, never in halves.
+    Tier 0 matches (a URL's password, a key block) are exact and never swallowed.
+    """
+    chosen: list[Candidate] = []  # sorted, never overlapping; one merge per tier
     for tier in sorted({c[2] for c in cands}):
-        layer = sorted((c for c in cands if c[2] == tier), key=lambda c: (c[0], -c[1]))
         merged: list[Candidate] = []
         i = 0
-        last_end = -1
-        for c in layer:
+        for c in sorted((c for c in cands if c[2] == tier), key=lambda c: (c[0], -c[1])):
             while i < len(chosen) and chosen[i][1] <= c[0]:
                 merged.append(chosen[i])
-                last_end = max(last_end, chosen[i][1])
                 i += 1
-            if c[0] < last_end or (i < len(chosen) and chosen[i][0] < c[1]):
+            if merged and merged[-1][1] > c[0]:
                 continue
-            merged.append(c)
-            last_end = c[1]
+            j = i
+            while j < len(chosen) and chosen[j][0] < c[1]:
+                j += 1
+            inside = chosen[i:j]
+            if not inside:
+                merged.append(c)
+            elif (
+                c[3] in _CONTAINERS
+                and all(c[0] <= x[0] and x[1] <= c[1] and x[2] > 0 for x in inside)
+                and (c[1] - c[0] > max(x[1] - x[0] for x in inside))
+            ):
+                merged.append(c)
+                i = j
         merged.extend(chosen[i:])
         chosen = merged
     return chosen
 
 
 # --------------------------------------------------------------------------- the redactor
+
+_PIECE = 1 << 18
+# A cut goes after a line end, before a line that continues nothing: not indented (a wrapped
+# key), not a cookie of a Set-Cookie list, and not inside a key block.
+_CUT_BEFORE_BAD = re.compile(r"[ \t]|[!#$%&'*+.^_`|~0-9A-Za-z\-]{1,64}+=")
+_LAST_RESORT = (re.compile(r"[ ,;]"), re.compile(r"[^\w.+/=\-]"))
+
+
+def _cut(text: str, start: int) -> int:
+    """Where the piece that starts at ``start`` ends (``len(text)``: it is the last)."""
+    n = len(text)
+    if start + _PIECE >= n:
+        return n
+    pos = start + _PIECE
+    limit = min(n, start + 4 * _PIECE)
+    begin, end = text.rfind("-----BEGIN ", start, pos), text.rfind("-----END ", start, pos)
+    while pos < limit:
+        nl = text.find("\n", pos, limit)
+        if nl < 0:
+            break
+        # Only the text since the last look is searched: one pass over the piece in all.
+        begin = max(begin, text.rfind("-----BEGIN ", max(start, pos - 10), nl + 1))
+        end = max(end, text.rfind("-----END ", max(start, pos - 8), nl + 1))
+        pos = nl + 1
+        if begin <= end and not _CUT_BEFORE_BAD.match(text, pos):
+            return pos
+    # One enormous line: a cut between words only risks a value that has spaces in it, a cut
+    # at other punctuation one that has that; a line of 1M token characters is cut anywhere.
+    for pattern in _LAST_RESORT:
+        m = pattern.search(text, start + _PIECE, limit)
+        if m:
+            return m.end()
+    return limit
+
+
+_COOKIE_HEADER = re.compile(r"(?<![\w\-])(set-)?cookie2?[\"']?[ \t]{0,4}+[:=]", re.IGNORECASE)
+
+
+def _cookie_context(text: str, start: int, end: int, previous: str) -> str:
+    """The header to read the next piece under, when this one ends inside a cookie header."""
+    if end >= len(text) or text[end - 1] == "\n":
+        return ""
+    line = text.rfind("\n", start, end) + 1 or start
+    headers = list(_COOKIE_HEADER.finditer(text, line, end))
+    if not headers:
+        return previous if line == start else ""
+    return "Set-Cookie: x=y; " if headers[-1].group(1) else "Cookie: "
+
+
+def _pieces(text: str) -> Iterator[tuple[int, int]]:
+    start = 0
+    while start < len(text):
+        end = _cut(text, start)
+        yield start, end
+        start = end
+
 
 
 class Redactor:
@@ -388,6 +317,13 @@ class Redactor:
         self._originals: dict[str, str] = {}
         self._next: dict[str, int] = {}
         self._counts: dict[str, int] = {}
+        self._known = _Known()
+
+    def remember(self, value: str, category: str) -> str:
+        """The placeholder for ``value``, known to be a secret of ``category`` (a cookie's
+        value, say); later text that repeats it is scrubbed too."""
+        self._known.add(value, category)
+        return self._placeholder(category, value, value)
 
     def _placeholder(self, category: str, ident: str, original: str) -> str:
         # Keyed by value alone: a token seen as a bearer token and later as "token=..." is
@@ -404,15 +340,38 @@ class Redactor:
         return placeholder
 
     def redact(self, text: str) -> RedactedText:
-        """Replace every secret in ``text``; everything else is kept verbatim."""
-        norm, maps = normalise(text)
-        spans = _select(_candidates(norm, self._reporter))
-        if not spans:
-            return RedactedText(text, ())
+        """Replace every secret in ``text``; everything else is kept verbatim.
+
+        A long text is matched piece by piece, cut only between lines that no secret can
+        span, so memory stays flat on a paste with millions of matches.
+        """
+        spans = _Spans()
+        if len(text) <= _PIECE:
+            return RedactedText(self._redact(text, 0, spans), spans)
         parts: list[str] = []
-        found: list[Redaction] = []
-        last = out_len = 0
-        for s, e, _tier, category, ident in spans:
+        out_len = 0
+        context = ""
+        for s, e in _pieces(text):
+            # A piece cut out of one long cookie header is read as one, header name and all.
+            out = self._redact(context + text[s:e], out_len - len(context), spans)[len(context) :]
+            context = _cookie_context(text, s, e, context)
+            parts.append(out)
+            out_len += len(out)
+        return RedactedText("".join(parts), spans)
+
+    def _redact(self, text: str, out_offset: int, spans: _Spans) -> str:
+        norm, maps = normalise(text)
+        found_here = _candidates(norm, self._reporter)
+        for _s, _e, _tier, category, ident in found_here:
+            self._known.add(ident, category)
+        chosen = _select([*found_here, *self._known.candidates(norm)])
+        del found_here
+        if not chosen:
+            return text
+        parts: list[str] = []
+        last = 0
+        out_len = out_offset
+        for s, e, _tier, category, ident in chosen:
             value = norm[s:e]
             for m in maps:
                 s, e = m.start(s), m.end(e)
@@ -422,11 +381,12 @@ class Redactor:
             parts.append(text[last:s])
             out_len += s - last
             parts.append(placeholder)
-            found.append(Redaction(category, placeholder, out_len, out_len + len(placeholder)))
+            if out_len >= 0:  # not in the context put before a piece
+                spans.add(out_len, category, placeholder)
             out_len += len(placeholder)
             last = e
         parts.append(text[last:])
-        return RedactedText("".join(parts), tuple(found))
+        return "".join(parts)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -465,8 +425,3 @@ def category_of(placeholder: str) -> str | None:
     """The category of a placeholder such as ``[EMAIL-2]``, or None if it is not ours."""
     stem = placeholder.strip("[]").rsplit("-", 1)[0]
     return next((c for c, (s, _one, _many) in _CATEGORIES.items() if s == stem), None)
-
-
-def redact_text(text: str, reporter_email: str | None = None) -> str:
-    """Redact ``text`` with a fresh :class:`Redactor` and return only the text."""
-    return Redactor(reporter_email).redact(text).text

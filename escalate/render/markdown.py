@@ -13,6 +13,7 @@ from escalate.render.escape import MdSafe
 from escalate.templating.discovery import Template
 from escalate.templating.engine import render
 from escalate.templating.manifest import Question
+from escalate.text import visible
 
 
 def _fmt(dt: datetime, zone: str) -> str:
@@ -95,4 +96,6 @@ def render_markdown(report: Report, template: Template, cache: Path | None = Non
     """The submission Markdown for ``report`` (``cache``: a folder for compiled templates)."""
     steps = template.checklist
     context = build_context(report, steps, template.manifest.questions)
-    return render(template, context, cache=cache)
+    # A team template's own text, a HAR's URL: whatever the answers' cleaning did not see is
+    # shown, not obeyed, when the submission is pasted or printed.
+    return visible(render(template, context, cache=cache))

@@ -190,6 +190,8 @@ def hostile_text(path: Path, size: int = 10 * 1024 * 1024) -> Path:
 
 def privacy_cases(work: Path, exe: str) -> list[Case]:
     text = hostile_text(work / "hostile.txt")
+    invisible = work / "zero-width.txt"
+    invisible.write_text("a\u200b" * (10 * 1024 * 1024 // 4), encoding="utf-8")
     har = work / "big.har"
     in_child(f"from tests.har_factory import write_big_har; write_big_har(__import__('pathlib')"
              f".Path({str(har)!r}), 50)")
@@ -198,6 +200,13 @@ def privacy_cases(work: Path, exe: str) -> list[Case]:
             "`escalate redact` on 10 MB of hostile text",
             lambda i: [exe, "redact", str(text)],
             budget_seconds=2.0,
+            runs=3,
+        ),
+        Case(
+            "`escalate redact` on 10 MB of zero-width characters (between letters)",
+            lambda i: [exe, "redact", str(invisible)],
+            budget_seconds=3.0,
+            budget_mib=256,
             runs=3,
         ),
         Case(

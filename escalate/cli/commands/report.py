@@ -43,6 +43,7 @@ def cmd_new(console: Console, args: argparse.Namespace) -> int:
         delay=args.delay,
         redact_boxes=args.redact_boxes,
         har=args.har,
+        keep_bodies=args.keep_bodies,
         out=args.out,
         formats=args.format,
         make_zip=args.make_zip,

@@ -43,6 +43,11 @@ def add_parsers(sub: Any) -> None:
         metavar="OUT",
         help="sanitised copy (default: FILE.sanitized.har; never overwritten)",
     )
+    har.add_argument(
+        "--keep-bodies",
+        action="store_true",
+        help="keep request and response bodies, redacted (default: removed, size and type kept)",
+    )
 
     purge = sub.add_parser("purge", help="delete reports and drafts for good")
     which = purge.add_mutually_exclusive_group(required=True)
@@ -90,12 +95,14 @@ def cmd_har(console: Console, args: argparse.Namespace) -> int:
         raise OutputError(f"{out} already exists; it is never overwritten", "choose -o OUT")
     if not out.parent.exists():
         private_dir(out.parent)
-    summary = sanitize_har(args.file, out)
+    summary = sanitize_har(args.file, out, keep_bodies=args.keep_bodies)
     console.out(f"{summary.entries} requests, {len(summary.failed)} failing → {out}")
     for r in summary.failed:
         when = f"{r.started_at:%Y-%m-%d %H:%M:%S} UTC  " if r.started_at else ""
         console.out(f"  {when}{r.status} {r.method} {r.url[:80]}  {r.request_id or '-'}")
     console.out(f"removed: {summary.removed_text()}")
+    if summary.bodies_kept:
+        console.out("bodies kept (--keep-bodies), with secrets in them replaced")
     return ExitCode.OK
 
 

@@ -13,7 +13,6 @@ whose ``error`` says why in a few words.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from escalate import __version__
+from escalate.background import Job
 from escalate.facts import status_feeds as feeds
 from escalate.model import StatusIncident, StatusSnapshot
 
@@ -99,9 +99,8 @@ def fetch_feed(url: str = DEFAULT_URL, timeout: float = 3.0, now: datetime | Non
         except Exception as exc:
             done["history_error"] = f"history check failed ({type(exc).__name__})"
 
-    worker = threading.Thread(target=run, name="status-fetch", daemon=True)
-    worker.start()
-    worker.join(timeout)
+    worker = Job.start(run, "status-fetch")
+    worker.result(timeout, None)  # what arrived by then is in `done`; the rest is abandoned
     summary = done.get("summary")
     if summary is None:
         feed.snapshot.error = done.get("error") or _timed_out(timeout)
@@ -111,7 +110,7 @@ def fetch_feed(url: str = DEFAULT_URL, timeout: float = 3.0, now: datetime | Non
         feed.history = done.get("history")
         if feed.history is None:
             feed.history_error = done.get("history_error") or (
-                _timed_out(timeout) if worker.is_alive() else "no history")
+                _timed_out(timeout) if worker.running else "no history")
     return feed
 
 

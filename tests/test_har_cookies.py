@@ -153,3 +153,59 @@ def test_har_command_keep_bodies_and_exact_removal_line(tmp_path: Path) -> None:
     kept = run("har", str(har), "-o", str(tmp_path / "kept.har"), "--keep-bodies")
     assert "bodies kept (--keep-bodies)" in kept.out
     assert PROMPT in (tmp_path / "kept.har").read_text()
+
+
+def test_a_cookie_without_a_name_is_a_value_too(tmp_path: Path) -> None:
+    from tests.har_factory import entry, header, wrap
+
+    har = wrap([
+        entry("https://shop.example/login", method="POST",
+              request_headers=[header("Cookie", "N4mel3ssV4lue; b=Zz99Yy88")],
+              response_headers=[header("Set-Cookie", "SECRET_COOKIE_VALUE; HttpOnly; Secure")]),
+    ])
+    src = tmp_path / "in.har"
+    src.write_text(json.dumps(har), encoding="utf-8")
+    sanitize_har(src, tmp_path / "out.har")
+    raw = (tmp_path / "out.har").read_text()
+    for value in ("N4mel3ssV4lue", "Zz99Yy88", "SECRET_COOKIE_VALUE"):
+        assert value not in raw
+    assert "; HttpOnly; Secure" in raw
+
+
+def test_browser_versions_are_not_ip_addresses(tmp_path: Path) -> None:
+    from tests.har_factory import entry, header, wrap
+
+    ua = "Mozilla/5.0 (X11) AppleWebKit/537.36 HeadlessChrome/120.0.0.0 Safari/537.36"
+    hints = '"Chromium";v="123", "Not:A-Brand";v="8.0.0.0"'
+    har = wrap([entry("https://chatgpt.com/", request_headers=[
+        header("User-Agent", ua), header("Sec-CH-UA-Full-Version-List", hints),
+        header("X-Forwarded-For", "203.0.113.42")])])
+    src = tmp_path / "in.har"
+    src.write_text(json.dumps(har), encoding="utf-8")
+    sanitize_har(src, tmp_path / "out.har")
+    raw = (tmp_path / "out.har").read_text()
+    assert ua in raw and "8.0.0.0" in raw
+    assert "203.0.113.42" not in raw  # the client's own address goes
+
+
+def test_request_ids_named_in_a_removed_body_are_kept(tmp_path: Path) -> None:
+    from tests.har_factory import entry, wrap
+
+    har = wrap([
+        entry("https://api.openai.com/v1/responses", method="POST", status=429,
+              body=json.dumps({"error": {"message": "Rate limit reached for gpt-4o in "
+                                         "organization org-x. request ID "
+                                         "req_5e4d3c2b1a0f9e8d7c6b5a49"}})),
+        entry("https://chatgpt.com/", status=403, mime="text/html",
+              body="<html><p>Cloudflare Ray ID: <strong>8f1e2d3c4b5a6978</strong></p></html>"),
+    ])
+    src = tmp_path / "in.har"
+    src.write_text(json.dumps(har), encoding="utf-8")
+    summary = sanitize_har(src, tmp_path / "out.har")
+    out = json.loads((tmp_path / "out.har").read_text())["log"]["entries"]
+    assert "text" not in out[0]["response"]["content"]  # the body itself is gone
+    assert out[0]["response"]["content"]["_requestIds"] == ["req_5e4d3c2b1a0f9e8d7c6b5a49"]
+    assert out[1]["response"]["content"]["_requestIds"] == ["8f1e2d3c4b5a6978"]
+    assert [f.request_id for f in summary.failed] == [
+        "req_5e4d3c2b1a0f9e8d7c6b5a49", "8f1e2d3c4b5a6978"
+    ]

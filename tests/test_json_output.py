@@ -45,7 +45,9 @@ def test_new_json_names_the_folder_files_hashes_and_scrubbing(tmp_path: Path) ->
     folder = tmp_path / "b"
     assert doc["folder"] == str(folder)
     assert doc["zip"] == str(tmp_path / "b.zip") and Path(doc["zip"]).is_file()
-    assert [f["name"] for f in doc["files"]] == ["submission.md", "report.json", "SHA256SUMS"]
+    assert [f["name"] for f in doc["files"]] == [
+        "submission.md", "message.txt", "report.json", "SHA256SUMS"
+    ]
     for f in doc["files"]:
         data = (folder / f["name"]).read_bytes()
         assert (f["size"], f["sha256"]) == (len(data), sha256(data))
@@ -64,7 +66,7 @@ def test_verify_json_matches_the_bundle_and_keeps_the_exit_status(tmp_path: Path
     assert run(*NEW, "--answers", str(answers), "--out", str(tmp_path / "b")).code == 0
     doc = _doc("verify", str(tmp_path / "b"))
     assert doc["intact"] is True and doc["bad"] == doc["missing"] == []
-    assert sorted(doc["ok"]) == ["report.json", "submission.md"]
+    assert sorted(doc["ok"]) == ["message.txt", "report.json", "submission.md"]
     (tmp_path / "b" / "submission.md").write_text("changed")
     (tmp_path / "b" / "extra.txt").write_text("x")
     broken = run("verify", str(tmp_path / "b"), "--json")
@@ -118,7 +120,7 @@ def test_templates_list_show_check_json(tmp_path: Path) -> None:
 def test_triage_and_check_file_json(tmp_path: Path) -> None:
     doc = _doc("triage", "Code interpreter session expired")
     assert doc["matches"] and doc["matches"][0]["template"] == "session-expired"
-    assert _doc("triage", "nothing known here") == {"matches": []}
+    assert _doc("triage", "nothing known here") == {"incidents": [], "matches": []}
     small = tmp_path / "notes.txt"
     small.write_text("hello")
     assert _doc("check-file", str(small)) == {

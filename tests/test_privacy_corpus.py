@@ -60,6 +60,10 @@ def test_a_secret_seen_once_is_scrubbed_where_it_recurs() -> None:
     assert r.redact("Cookie: sid=Zq81mWx0Lp").text == "Cookie: sid=[COOKIE-1]"
     # no rule knows this shape; the redactor remembers the value
     assert r.redact("GET /resume?s=Zq81mWx0Lp&x=1").text == "GET /resume?s=[COOKIE-1]&x=1"
+    # six characters with a digit are a value too; a short word is not remembered
+    cookie = r.redact("Cookie: k=a1b2c3; theme=enable").text
+    assert cookie == "Cookie: k=[COOKIE-2]; theme=[COOKIE-3]"
+    assert r.redact("/cb?k=a1b2c3&theme=enable").text == "/cb?k=[COOKIE-2]&theme=enable"
     assert r.remember("opaque-value-1234", "secret") == "[SECRET-1]"
     assert r.redact("Location: /cb#opaque-value-1234").text == "Location: /cb#[SECRET-1]"
 

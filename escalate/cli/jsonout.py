@@ -64,11 +64,17 @@ SHAPES: dict[str, dict[str, str]] = {
     "show": {"...": "report.json itself (`escalate schema` prints its JSON schema)"},
     "doctor": {"checks": "[{name, status (ok, warn or fail), message}]; exit 1 when one is fail"},
     "status": {
-        "url": "the Statuspage summary.json asked",
+        "url": "the status page asked",
         "checked_at": "when (ISO 8601)",
+        "source": "incident.io or statuspage (recognised from the response), or null",
         "indicator": "none, minor, major or critical; or null",
         "description": "the page's own wording, or null",
-        "incidents": "[name] of unresolved incidents",
+        "incidents": "[name] of ongoing incidents",
+        "ongoing": "[{name, status, started_at, resolved_at, components: [{name, group, "
+        "status}]}] the ongoing incidents in full",
+        "affected": "[{name, group, status}] components not operational now",
+        "overlapping": "[incident] from the history (empty for `status`)",
+        "history_error": "why the incident history could not be read, or null",
         "error": "why the page could not be read (exit 1), or null",
     },
     "templates list []": {
@@ -97,7 +103,11 @@ SHAPES: dict[str, dict[str, str]] = {
         "ok": "true when there is no problem (exit 0)",
         "problems": "[{file, line, message}]",
     },
-    "triage": {"matches": "[{title, cause, steps: [text], template}], most specific first"},
+    "triage": {
+        "incidents": "[line] an ongoing incident on a component the error depends on (said "
+        "first in the text), empty when none or not checked",
+        "matches": "[{title, cause, steps: [text], template}], most specific first",
+    },
     "check-file": {
         "ok": "true when every file fits the upload limits (exit 0)",
         "files": "[{path, kind, size, ok, message}]",
@@ -119,5 +129,7 @@ SHAPES: dict[str, dict[str, str]] = {
         "config_folder": "settings and user templates",
         "cache_folder": "compiled templates (safe to delete)",
         "template_dirs": "[folder] of team templates",
+        "smtp": "{host, port, tls, user} for `escalate send`, or null (the password stays in "
+        "the keyring)",
     },
 }

@@ -54,12 +54,15 @@ def value_spans(
     """Spans of ``text[start:end]`` holding cookie values (quotes excluded), in order.
 
     ``text[start:end]`` is a Cookie (``set_cookie`` False) or Set-Cookie header value; it may
-    span lines, one cookie header per line.
+    span lines, one cookie header per line. A cookie without a name (``Cookie: abc``, a
+    Set-Cookie line that starts without "=") is a value too, as browsers store it.
     """
-    return list(_spans(text, set_cookie, start, len(text) if end is None else end))
+    return list(_spans(text, set_cookie, start, len(text) if end is None else end, True))
 
 
-def _spans(text: str, set_cookie: bool, pos: int, end: int) -> Iterator[tuple[int, int]]:
+def _spans(
+    text: str, set_cookie: bool, pos: int, end: int, nameless: bool = False
+) -> Iterator[tuple[int, int]]:
     first = True  # the next pair of a Set-Cookie is a cookie, not an attribute
     pair = _PAIR[set_cookie]
     while pos < end:
@@ -77,7 +80,15 @@ def _spans(text: str, set_cookie: bool, pos: int, end: int) -> Iterator[tuple[in
         pos = max(m.end(), pos + 1)
         quoted, plain = m.group("q"), m.group("v")
         if quoted is None and plain is None:
-            first = False  # a flag such as HttpOnly, or words that are not a pair
+            # A flag such as HttpOnly, or in a header a cookie without a name; in free text,
+            # words that are not a pair.
+            if nameless and (first or not set_cookie):
+                s, e = m.span("name")
+                while e > s and text[e - 1] in " \t":
+                    e -= 1
+                if e > s:
+                    yield s, e
+            first = False
             continue
         name = m.group("name").strip(" \t").lower()
         is_cookie = first or not set_cookie or name not in ATTRIBUTES

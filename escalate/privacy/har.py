@@ -186,6 +186,9 @@ def _sanitize(src: Path, dst: Path, redactor: Redactor | None, keep_bodies: bool
         scrub.request(req)
         scrub.response(resp)
         scrub.private(entry)
+        from_body = as_dict(resp.get("content")).get("_requestIds")
+        if not request_id and isinstance(from_body, list) and from_body:
+            request_id = visible(str(from_body[0]))  # no header: the id the error body names
         if request_id:
             (failed_ids if is_failed else other_ids).append(request_id)
         if is_failed:

@@ -7,6 +7,7 @@ counting the bodies it drops.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -215,6 +216,9 @@ class Scrubber:
                 del content["text"]
                 content.pop("encoding", None)
                 content["comment"] = "response body removed by escalate"
+                ids = [] if binary else body_request_ids(text)
+                if ids:  # what support looks up goes on; the rest of the body does not
+                    content["_requestIds"] = ids
                 if text:
                     self.bodies["response_body"] += 1
         self.private(resp)
@@ -228,6 +232,23 @@ class Scrubber:
                 self.bodies["response_body"] += 1
                 continue
             obj[key] = _map_strings(obj[key], self.text)
+
+
+# Request ids an error body names: OpenAI's "req_…", "request ID …" in a message,
+# Cloudflare's "Ray ID: …" on an error page.
+_BODY_IDS = re.compile(
+    r"\b(req_[A-Za-z0-9]{10,64})\b"
+    r"|request[ _-]?id[\"']?\s{0,3}[:=]?\s{0,3}[\"']?([A-Za-z0-9][A-Za-z0-9_\-]{7,63})\b"
+    r"|ray id:?\s{0,3}(?:<[^<>]{0,40}>\s{0,3})?([0-9a-f]{16})\b",
+    re.IGNORECASE,
+)
+_ID_SCAN_LIMIT = 1 << 20  # an id sits near the top of an error body, not 50 MB into a page
+
+
+def body_request_ids(text: str) -> list[str]:
+    """The request ids a response body mentions, in order, without repeats."""
+    found = (next(g for g in m.groups() if g) for m in _BODY_IDS.finditer(text, 0, _ID_SCAN_LIMIT))
+    return list(dict.fromkeys(found))
 
 
 def as_dict(value: Any) -> dict[str, Any]:

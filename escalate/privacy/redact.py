@@ -33,6 +33,7 @@ _CATEGORIES: dict[str, tuple[str, str, str]] = {
     "slack_token": ("SLACK-TOKEN", "Slack token", "Slack tokens"),
     "stripe_key": ("STRIPE-KEY", "Stripe key", "Stripe keys"),
     "google_key": ("GOOGLE-KEY", "Google API key", "Google API keys"),
+    "service_token": ("SERVICE-TOKEN", "service token", "service tokens"),
     "private_key": ("PRIVATE-KEY", "private key", "private keys"),
     "jwt": ("JWT", "session token", "session tokens"),
     "bearer_token": ("BEARER-TOKEN", "bearer token", "bearer tokens"),
@@ -54,12 +55,17 @@ _CATEGORIES: dict[str, tuple[str, str, str]] = {
 _NOT_REMEMBERED = frozenset({"email", "phone", "card", "cvc", "ip_address", "user_name"})
 # Categories whose span is a whole value, which may hold what another rule found first.
 _CONTAINERS = frozenset({"cookie", "secret", "password", "bearer_token"})
-_REMEMBER_MIN = 8  # shorter values ("1", "true") would be found inside ordinary words
+# Shorter values ("1", "true", "enable") would be found inside ordinary words; six
+# characters with a digit among them ("a1b2c3") are a value.
+_REMEMBER_MIN = 6
+_DIGIT = re.compile(r"\d")
 # Where a remembered value may start: the start of the text or after a separator.
 # A separator first (``re`` skips fast to one), then the value's first characters.
 _SEPARATOR = r"[\s=&;?/#:\"',()\[\]{}<>|\\]"
-_VALUE_START = re.compile(rf"{_SEPARATOR}(?=(\S{{8}}))")
-_FIRST_VALUE = re.compile(r"\S{8}")
+_VALUE_START = re.compile(rf"{_SEPARATOR}(?=(\S{{6}}))")
+_FIRST_VALUE = re.compile(r"\S{6}")
+_SEPARATOR_CHAR = re.compile(_SEPARATOR)
+_FEW = 64  # remembered values searched for one by one
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,13 +189,31 @@ def _candidates(text: str, reporter: str | None) -> list[Candidate]:
 
 
 class _Known:
-    """Secret values seen before, looked up by their first characters."""
+    """Secret values seen before, looked up by their first characters.
+
+    A few values are searched for one by one (``str.find`` runs in C); many (a HAR's
+    cookies) are looked up at every place a value can start.
+    """
 
     def __init__(self) -> None:
         self.by_prefix: dict[str, list[tuple[str, str]]] = {}
 
+    def _found(self, text: str) -> Iterator[Candidate]:
+        for bucket in self.by_prefix.values():
+            for value, category in bucket:
+                s = text.find(value)
+                while s >= 0:
+                    e = s + len(value)
+                    if (s == 0 or _SEPARATOR_CHAR.match(text, s - 1)) and not text[
+                        e : e + 1
+                    ].isalnum():
+                        yield s, e, 2, category, value
+                    s = text.find(value, s + 1)
+
     def add(self, value: str, category: str) -> None:
         if len(value) < _REMEMBER_MIN or category in _NOT_REMEMBERED:
+            return
+        if len(value) < 8 and _DIGIT.search(value) is None:
             return
         bucket = self.by_prefix.setdefault(value[:_REMEMBER_MIN], [])
         if all(v != value for v, _c in bucket):
@@ -198,6 +222,9 @@ class _Known:
 
     def candidates(self, text: str) -> Iterator[Candidate]:
         if not self.by_prefix:
+            return
+        if len(self.by_prefix) <= _FEW:
+            yield from self._found(text)
             return
         first = _FIRST_VALUE.match(text)
         starts = [(0, first.group())] if first else []

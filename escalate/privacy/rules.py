@@ -69,6 +69,11 @@ def _phone(v: str) -> str | None:
     return d if 7 <= len(d) <= 15 else None
 
 
+def _national(v: str) -> str | None:
+    d = _digits(v)  # a trunk "0" and 9 to 11 digits: shorter runs are codes and counts
+    return d if 9 <= len(d) <= 11 else None
+
+
 def _luhn(d: str) -> bool:
     total = 0
     for i, ch in enumerate(reversed(d)):
@@ -114,6 +119,7 @@ _NAME_TAIL = (
 )
 _KV_NAMES = (
     "passw(?:or)?d",
+    "session[_-]?(?:id|key|token)",
     "passphrase",
     "credentials?",
     "pwd",
@@ -123,6 +129,36 @@ _KV_NAMES = (
     "access[_-]?key",
     "private[_-]?key",
     "auth",
+)
+# Tokens of other services, by their documented prefix: (prefix, characters, least length
+# after the prefix, needle).
+_SERVICE_TOKENS = (
+    ("npm_", "A-Za-z0-9", 30, "npm_"),
+    ("glpat-", "A-Za-z0-9_\\-", 20, "glpat-"),
+    ("glptt-", "A-Za-z0-9_\\-", 20, "glptt-"),
+    ("glrt-", "A-Za-z0-9_\\-", 20, "glrt-"),
+    ("gldt-", "A-Za-z0-9_\\-", 20, "gldt-"),
+    ("hf_", "A-Za-z0-9", 30, "hf_"),
+    ("pypi-", "A-Za-z0-9_\\-", 50, "pypi-"),
+    ("SG\\.", "A-Za-z0-9_.\\-", 60, "sg."),
+    ("shp(?:at|ss|ca|pa)_", "a-fA-F0-9", 32, "shp"),
+    ("dop_v1_", "a-f0-9", 60, "dop_v1_"),
+    ("do[or]_v1_", "a-f0-9", 60, "_v1_"),
+    ("sq0(?:atp|csp)-", "A-Za-z0-9_\\-", 22, "sq0"),
+    ("xkeysib-", "a-zA-Z0-9\\-", 60, "xkeysib-"),
+    ("lin_api_", "A-Za-z0-9", 40, "lin_api_"),
+    ("ntn_", "A-Za-z0-9", 40, "ntn_"),
+    ("secret_", "A-Za-z0-9", 43, "secret_"),
+)
+# Phone numbers without a label or "+": an international "00" prefix, or a national number
+# with its trunk "0" (North American ones are in _DIGITS).
+_MORE_PHONES = (
+    (r"00(?<![\w.+\-/:]00)[1-9]\d{0,2}+(?>(?:[ .\-]?+\(?+\d{1,5}+\)?+){2,6})", _phone, "00"),
+    (
+        r"0(?<![\w.+\-/:]0)\d{2,4}+[ \-]\d{3,8}+(?>(?:[ \-]?+\d{3,4}+)?)(?![\w\-/:]|[.,]\d)",
+        _national,
+        "0",
+    ),
 )
 _PHONE_LABELS = ("phone", "tel", "telephone", "mobile", "cell", "fax", "whatsapp")
 # Card numbers and North American phone numbers share one scan: both start at a digit (or
@@ -135,11 +171,20 @@ _DIGITS = re.compile(
     r"|[0-9]{3}([ \-])[0-9]{6}\3[0-9]{4,5})"
     r"|[0-9]{12,18}+)(?![\w\-/:]|[.,][0-9]))"
     r"|(?P<phone>(?:(?<=\()[0-9]{3}\)[ .\-]?[0-9]{3}[ .\-][0-9]{4}|(?<=[0-9])[0-9]{2}-[0-9]{3}-"
-    r"[0-9]{4}|(?<=[0-9])[0-9]{2}\.[0-9]{3}\.[0-9]{4})(?![\w\-/:]|[.\-][0-9])))"
+    r"[0-9]{4}|(?<=[0-9])[0-9]{2}\.[0-9]{3}\.[0-9]{4}"
+    r"|(?<=[0-9])[0-9]{2} [0-9]{3} [0-9]{4}(?! [0-9])"
+    r"|(?<=1)(?P<nanp>[\-. ])[0-9]{3}(?P=nanp)[0-9]{3}(?P=nanp)[0-9]{4})(?![\w\-/:]|[.\-][0-9])))"
 )
 
 _RULES: list[_Rule] = [
-    _Rule("password", r"://[^\s:/@?#]{0,256}+:(?P<v>[^\s/@?#]{1,256}+)@", _secret_value, 0, "://"),
+    # The password runs to the last "@" before the host, so "p@ss" goes whole.
+    _Rule(
+        "password",
+        r"://[^\s:/@?#]{0,256}+:(?P<v>[^\s/?#]{1,256})@(?=[^\s@/?#]{1,253}+(?:[/?#:\s\"'<>]|$))",
+        _secret_value,
+        0,
+        "://",
+    ),
     _Rule("openai_key", _lb("sk-") + r"[A-Za-z0-9_\-]{20,}+", _openai, needle="sk-"),
     _Rule(
         "stripe_key", _lb("[sr]k_(?:live|test|prod)_") + "[A-Za-z0-9]*+", _token(16), needle="k_"
@@ -163,6 +208,30 @@ _RULES: list[_Rule] = [
         _same,
         needle="bedrock-api-key-",
     ),
+    *(
+        _Rule("service_token", _lb(prefix, chars) + f"[{chars}]*+", _token(minimum), needle=needle)
+        for prefix, chars, minimum, needle in _SERVICE_TOKENS
+    ),
+    _Rule(
+        "service_token",
+        r"accountkey=(?P<v>[a-z0-9+/]{40,}+={0,2})",
+        _same,
+        needle="accountkey=",
+        fold=True,
+    ),
+    _Rule(
+        "service_token",
+        r"discord(?:app)?\.com/api/webhooks/\d{5,20}/(?P<v>[A-Za-z0-9_\-]{20,}+)",
+        _same,
+        needle="/webhooks/",
+    ),
+    _Rule(
+        "service_token",
+        r":(?P<v>AA(?<=[0-9]{8}:AA)[A-Za-z0-9_\-]{30,}+)",  # a Telegram bot's, after its id
+        _same,
+        needle=":aa",
+    ),
+    *(_Rule("phone", source, check, needle=needle) for source, check, needle in _MORE_PHONES),
     _Rule("google_key", _lb("AIza") + r"[A-Za-z0-9_\-]*+", _token(34), needle="aiza"),
     _Rule(
         "aws_key",
@@ -236,15 +305,24 @@ _RULES: list[_Rule] = [
     ),
     _Rule(
         "password",
-        r"-(?<![\w-]-)(?:u|-user|-proxy-user)(?:[ \t]++|=)"
+        # curl's and wget's user:password, not docker's user:group or sort's -u
+        r"(?:curl|wget)(?<![\w-]curl)(?<![\w-]wget)[^\n;|&]{0,300}?[ \t]"
+        r"-(?:u|-user|-proxy-user|-http-user)(?:[ \t]++|=)"
         r"(?:\"[^\":\s]{1,128}+:(?P<dq>[^\"\r\n]{1,256}+)\""
         r"|'[^':\s]{1,128}+:(?P<sq>[^'\r\n]{1,256}+)'"
         r"|[^\s:\"']{1,128}+:(?P<v>[^\s\"']{1,256}+))",
         _secret_value,
         0,
-        "-u",
+        "-u",  # in -u, --user, --proxy-user and --http-user alike
     ),
     _Rule("password", rf"pass(?<![a-z]pass)(?![a-z]){_VALUE}", _secret_value, 3, "pass", fold=True),
+    _Rule(
+        "password",  # mysql's password is glued to -p
+        r"mysql(?<![\w-]mysql)(?:dump|admin)?[^\n;|&]{0,300}?[ \t]-p(?P<v>[^\s\"']{1,256}+)",
+        _secret_value,
+        0,
+        "mysql",
+    ),
     *(
         _Rule(
             "password" if name.startswith(("passw", "pwd")) else "secret",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterator
+from functools import cache
 
 from escalate.privacy.rules import Candidate
 
@@ -54,6 +55,7 @@ def _key_blocks(text: str) -> Iterator[Candidate]:
 _AT = r"(?:[ \t]{0,3}+[\[({<][ \t]?at[ \t]?[\])}>][ \t]{0,3}+|&#0*64;|&#x0*40;|＠)"
 _DOT = r"(?:[ \t]{0,3}+[\[({<][ \t]?dot[ \t]?[\])}>][ \t]{0,3}+|&#0*46;|\.)"
 _DISGUISED_AT = re.compile(_AT)
+_AT_CORE = re.compile(r"[\[({<][ \t]?at[ \t]?[\])}>]|&#0*64;|&#x0*40;|＠")
 _DOMAIN_AFTER = re.compile(rf"[a-z0-9\-]{{1,63}}+(?>(?:{_DOT}[a-z0-9\-]{{1,63}}+){{1,6}})")
 _LOCAL_REVERSED = re.compile(r"[\w+\-][\w.+\-]{0,63}+")
 _UNDISGUISE = re.compile(rf"{_AT}|{_DOT}")
@@ -61,12 +63,19 @@ _DISGUISE_HINT = re.compile(r"[\[({<][ \t]?at[ \t]?[\])}>]|&#|＠")
 
 
 def _disguised_emails(text: str, folded: str, reporter: str | None) -> Iterator[Candidate]:
-    for m in _DISGUISED_AT.finditer(folded):
-        local = _LOCAL_REVERSED.match(folded[max(0, m.start() - 64) : m.start()][::-1])
-        domain = _DOMAIN_AFTER.match(folded, m.end())
+    # The "at" itself is searched for (it starts with a bracket, "&" or "＠", which ``re``
+    # skips to fast); the spaces around it are taken after.
+    for m in _AT_CORE.finditer(folded):
+        at_start = len(folded[max(0, m.start() - 3) : m.start()].rstrip(" \t"))
+        at_start += max(0, m.start() - 3)
+        at_end = m.end() + len(folded[m.end() : m.end() + 3]) - len(
+            folded[m.end() : m.end() + 3].lstrip(" \t")
+        )
+        local = _LOCAL_REVERSED.match(folded[max(0, at_start - 64) : at_start][::-1])
+        domain = _DOMAIN_AFTER.match(folded, at_end)
         if local is None or domain is None:
             continue
-        start, end = m.start() - local.end(), domain.end()
+        start, end = at_start - local.end(), domain.end()
         tld = re.split(_DOT, domain.group())[-1]
         if len(tld) < 2 or not tld.isalpha():
             continue
@@ -80,10 +89,13 @@ def _disguised_emails(text: str, folded: str, reporter: str | None) -> Iterator[
 # Digits first, so ``re`` skips fast to them; the octets and the edges are checked after.
 _IPV4 = re.compile(r"\d{1,3}+\.\d{1,3}+\.\d{1,3}+\.\d{1,3}+")
 _EDGE = re.compile(r"[\w.\-]")
+_AFTER_V4 = re.compile(r"[\w\-]|\.[\w\-]")  # a sentence's full stop may follow
 # A v6 address has "::" or all eight groups; the text around each "::" is read outwards
 # (a pattern that could start anywhere would be tried at every character), and ipaddress
 # has the last word.
-_IPV6_FULL = re.compile(r"[0-9a-f]{1,4}+(?::[0-9a-f]{1,4}+){7}")
+# From its first ":" (``re`` skips fast to one); the group before it is read back after.
+_IPV6_FULL = re.compile(r":(?<=[0-9a-f]:)[0-9a-f]{1,4}+(?::[0-9a-f]{1,4}+){6}(?![0-9a-f:])")
+_HEX_BEFORE = re.compile(r"[0-9a-f]{1,4}")
 _V6_BEFORE = re.compile(r"[0-9a-f:]{0,39}+")
 _V6_AFTER = re.compile(r"[0-9a-f:]{0,39}+(?:(?<=:)\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})?")
 _V6_EDGE = re.compile(r"[\w:.]")
@@ -101,34 +113,39 @@ def _v6_spans(folded: str) -> Iterator[tuple[int, int]]:
             yield start, end
         pos = folded.find("::", pos + 2)
     for m in _IPV6_FULL.finditer(folded):
-        yield m.span()
+        back = _HEX_BEFORE.match(folded[max(0, m.start() - 4) : m.start()][::-1])
+        yield m.start() - (back.end() if back else 0), m.end()
 
 
 _KEEP_IPS = frozenset({"0.0.0.0", "255.255.255.255", "::1", "::"})  # noqa: S104
 # A home or office network address (RFC 1918) names no one; a public one can.
-_LOCAL_V4 = [
-    ipaddress.IPv4Network(n)
-    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8")
-]
+@cache
+def _local_v4() -> list[ipaddress.IPv4Network]:
+    nets = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8")
+    return [ipaddress.IPv4Network(n) for n in nets]
 
 
 # "version 1.2.3.4" and "build 10.0.0.1" are versions, whatever they look like.
-_VERSION_BEFORE = re.compile(r"(?:version|ver\.?|build|release|v)[ \t:=]{0,2}$")
+_VERSION_BEFORE = re.compile(r"(?<![a-z])(?:version|ver\.?|build|release|v)[ \t:=]{0,2}$")
 
 
 def _ips(text: str, folded: str) -> Iterator[Candidate]:
     if "." in text:
         for m in _IPV4.finditer(text):
             s, e = m.span()
-            if (s and _EDGE.match(text, s - 1)) or _EDGE.match(text, e) or (
+            if (s and _EDGE.match(text, s - 1)) or _AFTER_V4.match(text, e) or (
                 _VERSION_BEFORE.search(folded, max(0, s - 10), s)
             ):
+                continue
+            # "Chrome/120.0.0.0", "Brand;8.0.0.0": versions; an address ending in .0 names a
+            # network, not a person's machine.
+            if (s and text[s - 1] in "/;") or text.endswith(".0", s, e):
                 continue
             try:
                 address = ipaddress.IPv4Address(m.group())
             except ValueError:  # an octet over 255, a leading zero
                 continue
-            if m.group() not in _KEEP_IPS and not any(address in n for n in _LOCAL_V4):
+            if m.group() not in _KEEP_IPS and not any(address in n for n in _local_v4()):
                 yield m.start(), m.end(), 1, "ip_address", m.group()
     for start, end in _v6_spans(folded):
         if (start and _V6_EDGE.match(folded, start - 1)) or _V6_EDGE.match(folded, end):

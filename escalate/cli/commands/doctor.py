@@ -75,7 +75,7 @@ def run_checks(console: Console) -> Iterator[Check]:
         yield Check(
             "clipboard",
             "warn",
-            "clipboard: no tool or no desktop session — open submission.md to copy it",
+            "clipboard: no tool or no desktop session — open message.txt to copy it",
         )
     try:
         import typst  # noqa: F401

@@ -182,3 +182,17 @@ def test_doctor_json_lists_each_check() -> None:
     assert names[:2] == ["data folder", "config folder"]
     text = run("doctor").out.splitlines()
     assert [c["message"] for c in doc["checks"]] == [line[6:] for line in text]
+
+
+def test_triage_json_says_the_ongoing_incident_as_the_text_does() -> None:
+    from tests.status_server import INCIDENT_IO, serve
+
+    online = {"ESCALATE_OFFLINE": ""}
+    with serve(dict(INCIDENT_IO)) as base:
+        url = base + "/proxy/status.openai.com"
+        doc = _doc("triage", "Upload failed: unknown error", "--status-url", url, env=online)
+        text = run("triage", "Upload failed: unknown error", "--status-url", url, env=online)
+    assert doc["incidents"][0] == text.out.splitlines()[0]
+    assert doc["incidents"][0].startswith("Ongoing incident: Elevated error rates for file "
+                                          "uploads")
+    assert doc["matches"][0]["title"] in text.out.splitlines()

@@ -37,6 +37,11 @@ class Job(Generic[T]):
         except BaseException as exc:  # handed to the caller through .error
             self.error = exc
 
+    @property
+    def running(self) -> bool:
+        """Whether the function has not returned yet."""
+        return self._thread.is_alive()
+
     def wait(self, timeout: float) -> T:
         """The value; the job's own exception, or :class:`TimeoutError` when it is not done."""
         self._thread.join(max(0.0, timeout))

@@ -112,7 +112,13 @@ class CaptureError(EscalateError):
 class ClipboardError(EscalateError):
     """The text could not be put on the clipboard; the bundle is written all the same."""
 
-    default_hint = "open submission.md and copy it from there"
+    default_hint = "open message.txt in the bundle and copy it from there"
+
+
+class DeliveryError(EscalateError):
+    """The bundle could not be sent (no server set up, refused login, too large, no answer)."""
+
+    default_hint = "nothing was sent; attach the bundle's files by hand, or fix the cause and retry"
 
 
 class RenderError(EscalateError):

@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from escalate.text import clean_text
 
-SCHEMA_VERSION = 1
+# 2: status components, incidents and overlaps; sent records. Version 1 files still load.
+SCHEMA_VERSION = 2
 
 
 class Scope(StrEnum):
@@ -151,14 +152,46 @@ class ScreenshotInfo(Strict):
     note: str | None = None
 
 
+class StatusComponent(Strict):
+    """A component on the status page ("File uploads") with its group ("ChatGPT")."""
+
+    name: str
+    group: str | None = None
+    status: str | None = None
+
+    @property
+    def display(self) -> str:
+        return f"{self.name} ({self.group})" if self.group else self.name
+
+
+class StatusIncident(Strict):
+    """An incident on the status page, with the components it affected."""
+
+    name: str
+    status: str | None = None
+    started_at: datetime | None = None
+    resolved_at: datetime | None = None
+    components: list[StatusComponent] = Field(default_factory=list)
+
+
 class StatusSnapshot(Strict):
-    """The public status page at report time; failure to fetch is recorded, not raised."""
+    """The public status page at report time; failure to fetch is recorded, not raised.
+
+    ``incidents`` names the ongoing incidents (kept from schema 1); ``ongoing`` has them
+    in full, ``affected`` the components not operational now, and ``overlapping`` the
+    incidents from the history that were open when the error happened.
+    """
 
     url: str
     checked_at: datetime
+    source: str | None = None  # "incident.io" | "statuspage"
     indicator: str | None = None
     description: str | None = None
     incidents: list[str] = Field(default_factory=list)
+    ongoing: list[StatusIncident] = Field(default_factory=list)
+    affected: list[StatusComponent] = Field(default_factory=list)
+    overlapping: list[StatusIncident] = Field(default_factory=list)
+    history_error: str | None = None
     error: str | None = None
 
 
@@ -171,6 +204,14 @@ class FailedRequest(Strict):
     started_at: datetime | None = None
     request_id: str | None = None
     error: str | None = None
+
+
+class Sent(Strict):
+    """One delivery of the bundle by email: to whom, when, through which server."""
+
+    to: str
+    at: datetime
+    via: str
 
 
 class TemplateRef(Strict):
@@ -237,6 +278,7 @@ class Report(Strict):
     evidence: list[Evidence] = Field(default_factory=list)
     redaction: RedactionSummary = Field(default_factory=RedactionSummary)
     extra: dict[str, ExtraValue] = Field(default_factory=dict)
+    sent: list[Sent] = Field(default_factory=list)
 
     @field_validator("error_text", "summary")
     @classmethod

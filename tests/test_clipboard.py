@@ -24,18 +24,17 @@ def _new(tmp_path: Path, env: dict[str, str], *flags: str):  # type: ignore[no-u
 
 
 @pytest.mark.e2e
-def test_copy_puts_the_submission_on_the_x_clipboard(tmp_path: Path) -> None:
+def test_copy_puts_the_message_text_on_the_x_clipboard(tmp_path: Path) -> None:
     require_tool("Xvfb", "xclip")
     with xvfb(640, 480) as server:
         env = {"DISPLAY": server.display}
         result = _new(tmp_path, env, "--copy")
         assert result.code == 0, result.err
         assert "Copied to the clipboard (xclip)" in result.out
-        pasted = subprocess.run(
-            ["xclip", "-o", "-selection", "clipboard"], env={**os.environ, **env},
-            capture_output=True, timeout=10, check=True,
-        ).stdout.decode("utf-8")
-    assert pasted == (tmp_path / "b" / "submission.md").read_text(encoding="utf-8")
+        pasted = _paste(env)
+    # the chat-box text, not the Markdown
+    assert pasted == (tmp_path / "b" / "message.txt").read_text(encoding="utf-8")
+    assert "| ---" not in pasted and "<sub>" not in pasted
     assert "ünïcödé ✓" in pasted
 
 
@@ -52,6 +51,19 @@ def test_a_display_without_a_clipboard_tool_says_what_to_install(tmp_path: Path)
     result = _new(tmp_path, {"DISPLAY": ":99", "PATH": str(empty)}, "--copy")
     assert result.code == 0, result.err
     assert "no clipboard tool found — install xclip, xsel or wl-clipboard" in result.err
+
+
+def _paste(env: dict[str, str]) -> str:
+    """The X clipboard's text; the copying xclip is detached and may take a moment to own it."""
+    import time
+
+    for _ in range(50):
+        done = subprocess.run(["xclip", "-o", "-selection", "clipboard"],
+                              env={**os.environ, **env}, capture_output=True, timeout=10)
+        if done.returncode == 0:
+            return done.stdout.decode("utf-8")
+        time.sleep(0.1)
+    raise AssertionError(f"nothing on the clipboard: {done.stderr.decode(errors='replace')}")
 
 
 def _tool(folder: Path, name: str, body: str | None = None) -> Path:
@@ -107,3 +119,24 @@ def test_doctor_finds_the_clipboard_on_a_desktop() -> None:
     with xvfb(320, 240) as server:
         result = run("doctor", env={"DISPLAY": server.display})
     assert "ok    clipboard (xclip)" in result.out
+
+
+@pytest.mark.e2e
+def test_copy_command_puts_each_part_on_the_clipboard(tmp_path: Path) -> None:
+    require_tool("Xvfb", "xclip")
+    error = "\n".join(f"frame {i:03d}: upload stalled at byte {i * 4096}" for i in range(120))
+    answers = write_answers(tmp_path / "a.toml", error_text=error)
+    made = run("new", "--yes", "--no-screenshot", "--format", "md", "--answers", str(answers),
+               "--out", str(tmp_path / "b"), "--chat-limit", "1500")
+    assert made.code == 0, made.err
+    parts = sorted((tmp_path / "b").glob("message-*.txt"))
+    assert len(parts) >= 3
+    with xvfb(640, 480) as server:
+        env = {"DISPLAY": server.display}
+        result = run("copy", str(tmp_path / "b"), "--part", "2", env=env)
+        assert result.code == 0, result.err
+        assert f"Copied part 2 of {len(parts)} to the clipboard (xclip)" in result.out
+        assert "--part 3" in result.out
+        pasted = _paste(env)
+    assert pasted == (tmp_path / "b" / "message-2.txt").read_text(encoding="utf-8")
+    assert pasted.startswith(f"(2/{len(parts)})\n\n")

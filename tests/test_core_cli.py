@@ -27,6 +27,7 @@ def test_new_writes_a_verifiable_bundle(tmp_path: Path) -> None:
     bundle = tmp_path / "bundle"
     assert sorted(p.name for p in bundle.iterdir()) == [
         "SHA256SUMS",
+        "message.txt",
         "report.json",
         "submission.md",
     ]
@@ -38,7 +39,7 @@ def test_new_writes_a_verifiable_bundle(tmp_path: Path) -> None:
     assert "```text\nCode interpreter session expired\n```" in md
     assert "2026-11-20 09:15 IST (Asia/Kolkata) · 2026-11-20 03:45 UTC" in md
     report = json.loads((bundle / "report.json").read_text())
-    assert report["schema_version"] == 1
+    assert report["schema_version"] == 2
     assert report["occurred_at"]["utc"].startswith("2026-11-20T03:45:00")
     assert report["request_ids"] == [ANSWERS["request_id"]]
 
@@ -225,6 +226,7 @@ def test_zip(tmp_path: Path) -> None:
     with zipfile.ZipFile(tmp_path / "bundle.zip") as zf:
         assert sorted(zf.namelist()) == [
             "bundle/SHA256SUMS",
+            "bundle/message.txt",
             "bundle/report.json",
             "bundle/submission.md",
         ]
@@ -260,7 +262,7 @@ def test_default_out_is_a_bundle_folder_in_the_history_and_list_show(tmp_path: P
     assert bundle == folder / "bundle"
     # The bundle holds exactly what may be attached; the private files stay beside it.
     assert sorted(p.name for p in bundle.iterdir()) == [
-        "SHA256SUMS", "report.json", "submission.md"
+        "SHA256SUMS", "message.txt", "report.json", "submission.md"
     ]
     private = {p.name for p in folder.iterdir()}
     assert {"answers.toml", "report.json", "bundle.json", "redaction-map.json"} <= private

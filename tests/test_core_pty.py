@@ -336,7 +336,7 @@ def test_screenshot_is_taken_after_a_countdown(tmp_path: Path) -> None:
         ).stdout.decode()
     assert child.exitstatus == 0
     assert waited >= 2.0
-    assert pasted == (out / "submission.md").read_text()
+    assert pasted == (out / "message.txt").read_text()
     report = json.loads((out / "report.json").read_text())
     assert report["screenshot"]["source"] == "capture"
     assert report["screenshot"]["width"] == 800

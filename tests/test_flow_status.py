@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
 
 from tests.harness import run, write_answers
+from tests.status_server import INCIDENT_IO, STATUSPAGE, serve
 
 SUMMARY = {
     "status": {"indicator": "minor", "description": "Partially Degraded Service"},
@@ -21,23 +20,8 @@ SUMMARY = {
 
 @pytest.fixture
 def status_server() -> Iterator[str]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = json.dumps(SUMMARY).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/api/v2/summary.json"
-    server.shutdown()
+    with serve({"/api/v2/summary.json": json.dumps(SUMMARY).encode()}) as base:
+        yield f"{base}/api/v2/summary.json"
 
 
 def _new(tmp_path: Path, url: str):
@@ -64,3 +48,44 @@ def test_unreachable_status_page_is_noted_not_fatal(tmp_path: Path) -> None:
     assert result.code == 0, result.err
     md = (tmp_path / "b" / "submission.md").read_text()
     assert "could not check (offline: could not reach 127.0.0.1" in md
+
+
+def _new_with(tmp_path: Path, url: str, **answers: str):
+    from tests.harness import write_answers as write
+
+    path = write(tmp_path / "answers.toml", **answers)
+    return run("new", "--yes", "--no-screenshot", "--format", "md,json", "--answers", str(path),
+               "--out", str(tmp_path / "b"), "--status-url", url)
+
+
+@pytest.mark.parametrize("kind", ["incident.io", "statuspage"])
+def test_new_report_names_the_ongoing_incident_and_component(tmp_path: Path, kind: str) -> None:
+    routes, path = ((INCIDENT_IO, "/proxy/status.openai.com") if kind == "incident.io"
+                    else (STATUSPAGE, "/api/v2/summary.json"))
+    with serve(dict(routes)) as base:
+        result = _new_with(tmp_path, base + path, error_text="Upload failed: unknown error")
+    assert result.code == 0, result.err
+    report = json.loads((tmp_path / "b" / "report.json").read_text())
+    assert report["status"]["source"] == kind
+    assert report["status"]["ongoing"][0]["components"][0]["name"] == "File uploads"
+    assert report["status"]["affected"][0]["group"] == "ChatGPT"
+    md = (tmp_path / "b" / "submission.md").read_text().replace("\\", "")
+    assert ("An incident affecting File uploads (ChatGPT) is ongoing, open since "
+            "2026-11-20 03:05 UTC: Elevated error rates for file uploads.") in md
+
+
+@pytest.mark.parametrize("kind", ["incident.io", "statuspage"])
+def test_resolved_incident_that_overlapped_is_named(tmp_path: Path, kind: str) -> None:
+    routes, path = ((INCIDENT_IO, "/proxy/status.openai.com") if kind == "incident.io"
+                    else (STATUSPAGE, "/api/v2/summary.json"))
+    with serve(dict(routes)) as base:
+        result = _new_with(tmp_path, base + path, occurred_at="2026-11-19T10:00",
+                           timezone="UTC")
+    assert result.code == 0, result.err
+    md = (tmp_path / "b" / "submission.md").read_text().replace("\\", "")
+    assert ("An incident affecting File uploads (ChatGPT) was open from 09:00 to 11:00 UTC, "
+            "when this happened: Increased latency and failures uploading files "
+            "(since resolved).") in md
+    assert "| When | 2026-11-19 10:00 UTC |" in md  # UTC once when the zone is UTC
+    report = json.loads((tmp_path / "b" / "report.json").read_text())
+    assert report["status"]["overlapping"][0]["resolved_at"].startswith("2026-11-19T11:00")

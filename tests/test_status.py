@@ -127,7 +127,7 @@ def test_bad_json(server: Server, body: bytes) -> None:
 def test_json_of_the_wrong_shape(server: Server, doc: object) -> None:
     server.reply = lambda h: send(h, 200, json.dumps(doc).encode())
     snap = fetch_status(server.url)
-    assert snap.error == "not a status page (no status.indicator)"
+    assert snap.error == "not a status page (neither an incident.io feed nor summary.json)"
     assert snap.indicator is None
 
 

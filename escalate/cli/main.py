@@ -43,6 +43,9 @@ COMMANDS: dict[str, str] = {
     "check-file": "escalate.cli.commands.tools",
     "triage": "escalate.cli.commands.tools",
     "status": "escalate.cli.commands.tools",
+    "copy": "escalate.cli.commands.delivery",
+    "eml": "escalate.cli.commands.delivery",
+    "send": "escalate.cli.commands.delivery",
 }
 
 

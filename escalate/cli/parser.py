@@ -81,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="new folder for the result (default: REPORT_DIR.render-N)",
     )
     _add_format(render)
+    _add_chat_limit(render)
 
     sub.add_parser("schema", help="print the JSON schema of report.json")
 
@@ -91,6 +92,23 @@ def build_parser() -> argparse.ArgumentParser:
     cfg_set.add_argument("value")
     cfg_unset = cfg_sub.add_parser("unset", help="forget a value: email")
     cfg_unset.add_argument("key", choices=["email"])
+    smtp = cfg_sub.add_parser(
+        "set-smtp", help="the mail server for `escalate send` (password into the keyring)"
+    )
+    smtp.add_argument("server", metavar="HOST[:PORT]")
+    smtp.add_argument("--user", metavar="USER", help="login name (none: send without login)")
+    smtp.add_argument(
+        "--tls",
+        choices=["starttls", "ssl", "none"],
+        default="starttls",
+        help="starttls (port 587, default), ssl (port 465) or none (port 25)",
+    )
+    smtp.add_argument("--cafile", type=Path, metavar="PEM", help="trust this CA certificate")
+    smtp.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input (never give it on the command line)",
+    )
     add_dir = cfg_sub.add_parser("add-template-dir", help="add a team template folder")
     add_dir.add_argument("path", type=Path)
     cfg_sub.add_parser("show", help="show settings and where files live")
@@ -132,7 +150,28 @@ def build_parser() -> argparse.ArgumentParser:
     from escalate.cli.commands.tools import add_parsers
 
     add_parsers(sub)
+    _add_delivery(sub)
     return parser
+
+
+def _add_delivery(sub: Any) -> None:
+    """``copy``, ``eml`` and ``send``: from bundle to ticket."""
+    ref = {"metavar": "ID|DIR", "help": "report id (a unique prefix, or last), or a bundle folder"}
+    cp = sub.add_parser("copy", help="put the chat-box text (message.txt or one part) on the "
+                        "clipboard")
+    cp.add_argument("ref", **ref)
+    cp.add_argument("--part", type=int, default=1, metavar="N",
+                    help="which part of a split message (default 1)")
+    eml = sub.add_parser("eml", help="write the bundle as an email draft (.eml) to open and send")
+    eml.add_argument("ref", **ref)
+    eml.add_argument("--to", metavar="ADDRESS",
+                     help="recipient (default: the template's support address)")
+    eml.add_argument("--out", type=Path, metavar="FILE",
+                     help="where to write it (default: submission.eml beside the bundle)")
+    snd = sub.add_parser("send", help="send the bundle by email through the SMTP server set up "
+                         "with `config set-smtp`")
+    snd.add_argument("ref", **ref)
+    snd.add_argument("--to", required=True, metavar="ADDRESS", help="recipient")
 
 
 def _region(text: str) -> str:
@@ -152,6 +191,29 @@ def _delay(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
     if not 0 <= value <= 60:
         raise argparse.ArgumentTypeError("give a delay from 0 to 60 seconds")
+    return value
+
+
+def _add_chat_limit(p: argparse._ActionsContainer) -> None:
+    p.add_argument(
+        "--chat-limit",
+        type=_chat_limit,
+        default=4000,
+        metavar="N",
+        help="split message.txt into message-1.txt, message-2.txt… of at most N characters "
+        "for a chat box (default 4000)",
+    )
+
+
+def _chat_limit(text: str) -> int:
+    from escalate.render.message import MIN_CHAT_LIMIT
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of characters") from None
+    if value < MIN_CHAT_LIMIT:
+        raise argparse.ArgumentTypeError(f"give at least {MIN_CHAT_LIMIT} characters")
     return value
 
 
@@ -258,6 +320,12 @@ def _add_new_options(parser: argparse.ArgumentParser, include_answers: bool = Tr
         help="do not check the status page",
     )
     p.add_argument(
+        "--status-url",
+        metavar="URL",
+        help="status page to check: an incident.io feed or a Statuspage summary.json "
+        "(default: status.openai.com)",
+    )
+    p.add_argument(
         "--no-redact",
         dest="redact",
         action="store_false",
@@ -273,6 +341,7 @@ def _add_new_options(parser: argparse.ArgumentParser, include_answers: bool = Tr
     )
     _add_format(p)
     p.add_argument("--zip", dest="make_zip", action="store_true", help="also write DIR.zip")
+    _add_chat_limit(p)
     p.add_argument(
         "--copy",
         action="store_true",

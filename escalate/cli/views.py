@@ -9,6 +9,7 @@ from typing import Any
 from escalate.model import Report
 from escalate.privacy.redact import counts_text
 from escalate.render.bundle import Bundle
+from escalate.render.message import part_names
 from escalate.storage.history import StoredReport
 
 
@@ -32,11 +33,17 @@ def describe_bundle(bundle: Bundle, report: Report) -> str:
     if report.screenshot_problem:
         lines.append(f"  (no screenshot: {report.screenshot_problem})")
     lines.append(_scrubbed(report))
+    parts = part_names(bundle.files)
+    if len(parts) > 1:
+        paste = (f"paste {parts[0]} to {parts[-1]} one at a time "
+                 f"(`escalate copy {report.id} --part N`)")
+    else:
+        paste = f"paste {parts[0]}" if parts else "paste submission.md"
     lines += [
         "",
         "Nothing has been sent. To file it: open a chat with OpenAI support (help.openai.com),",
-        "paste submission.md and attach the files above. Check them with "
-        f"`escalate verify {bundle.folder}`.",
+        f"{paste} and attach the files above. Or as an email: `escalate eml {report.id}`.",
+        f"Check the files with `escalate verify {bundle.folder}`.",
     ]
     return "\n".join(lines)
 
@@ -111,3 +118,13 @@ def show_text(record: StoredReport, as_json: bool = False) -> str:
         return header + "\n\n" + md.read_text(encoding="utf-8")
     except OSError:
         return header + "\n\n" + json.dumps(record.data, indent=2, ensure_ascii=False)
+
+
+def copied_line(tool: str, part: int, total: int, report_id: str) -> str:
+    """What was copied, and the next part's command when there is one."""
+    if total == 1:
+        return f"Copied to the clipboard ({tool}): paste it into the support chat."
+    line = f"Copied part {part} of {total} to the clipboard ({tool}): paste it into the chat."
+    if part < total:
+        line += f" Next: escalate copy {report_id} --part {part + 1}"
+    return line

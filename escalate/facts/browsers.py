@@ -25,16 +25,17 @@ from escalate.facts.probes import (
     version_key,
     which,
 )
-from escalate.model import Browser
 from escalate.text import clean_line
 
 if TYPE_CHECKING:
     from escalate.model import Browser
 
 
-# The model is imported on first use, not at import: collect() starts in a thread while
-# the main thread imports pydantic, and the probes should not wait for that import lock.
+# The model is imported on first use, not at import (measured in `nox -s bench`): collect()
+# starts in a thread while the main thread imports pydantic, and the probes should not
+# wait for that import lock.
 def _browser(**fields: Any) -> Browser:
+    from escalate.model import Browser
 
     return Browser(**fields)
 

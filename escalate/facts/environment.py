@@ -25,14 +25,15 @@ from typing import TYPE_CHECKING, Any
 
 from escalate.facts.browsers import browsers_and_default, desktop_app
 from escalate.facts.probes import read_text, safe, under
-from escalate.model import Environment
 
 if TYPE_CHECKING:
     from escalate.model import Environment
 
 
 def _environment(**fields: Any) -> Environment:
-    # Imported on first use: collect() runs in a thread while the main thread imports pydantic.
+    # Imported on first use, not at the top (measured in `nox -s bench`): collect() runs in
+    # a thread while the main thread imports pydantic, and the probes must not wait for it.
+    from escalate.model import Environment
 
     return Environment(**fields)
 

@@ -59,27 +59,15 @@ def _explain(exc: object, what: str) -> KeyringProblem:
 
 def get_email(timeout: float = DEFAULT_TIMEOUT) -> EmailLookup:
     """Read the stored email; never raises."""
-
-    def read() -> str | None:
-        import keyring
-
-        return keyring.get_password(SERVICE, EMAIL_KEY)
-
     try:
-        return EmailLookup(_bounded(read, timeout, "read the email"))
+        return EmailLookup(get_secret(EMAIL_KEY, timeout, "read the email"))
     except KeyringProblem as problem:
         return EmailLookup(None, problem)
 
 
 def set_email(address: str, timeout: float = DEFAULT_TIMEOUT) -> None:
     """Store the email; raises :class:`KeyringProblem` when it cannot."""
-
-    def write() -> None:
-        import keyring
-
-        keyring.set_password(SERVICE, EMAIL_KEY, address)
-
-    _bounded(write, timeout, "store the email")
+    set_secret(EMAIL_KEY, address, timeout, "store the email")
 
 
 def delete_email(timeout: float = DEFAULT_TIMEOUT) -> None:
@@ -93,6 +81,31 @@ def delete_email(timeout: float = DEFAULT_TIMEOUT) -> None:
             keyring.delete_password(SERVICE, EMAIL_KEY)
 
     _bounded(delete, timeout, "forget the email")
+
+
+def get_secret(
+    key: str, timeout: float = DEFAULT_TIMEOUT, what: str = "read a secret"
+) -> str | None:
+    """The value stored under ``key``, or None; raises :class:`KeyringProblem`."""
+
+    def read() -> str | None:
+        import keyring
+
+        return keyring.get_password(SERVICE, key)
+
+    return _bounded(read, timeout, what)
+
+
+def set_secret(key: str, value: str, timeout: float = DEFAULT_TIMEOUT,
+               what: str = "store a secret") -> None:
+    """Store ``value`` under ``key``; raises :class:`KeyringProblem` when it cannot."""
+
+    def write() -> None:
+        import keyring
+
+        keyring.set_password(SERVICE, key, value)
+
+    _bounded(write, timeout, what)
 
 
 # --- remembering the email between reports ---------------------------------------------------

@@ -60,7 +60,9 @@ def parse_timezone(raw: object) -> str:
         if not name or name.startswith("/") or ".." in name:
             raise ValueError
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    # OSError: with the tzdata package (always there on Windows) a name too long for a file
+    # name fails as one.
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise InvalidAnswer(
             "timezone",
             f"unknown timezone {_quoted(name)}",

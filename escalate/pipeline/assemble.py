@@ -29,8 +29,9 @@ from escalate.model import (
 from escalate.pipeline import answers as A
 from escalate.pipeline.questions import core_questions
 from escalate.privacy.har import har_attachment_line
-from escalate.render.bundle import Bundle, write_bundle
+from escalate.render.bundle import Bundle, evidence_entry, write_bundle
 from escalate.render.markdown import render_markdown
+from escalate.render.message import DEFAULT_CHAT_LIMIT, message_files
 from escalate.render.pdf import render_pdf
 from escalate.storage.atomic import atomic_write, private_dir
 from escalate.storage.history import ReportStore
@@ -92,24 +93,18 @@ def build_report(
 def describe_evidence(
     report: Report, files: Mapping[str, bytes], formats: frozenset[str]
 ) -> Report:
-    """The report with its attachment list: each file named and explained."""
+    """The report with its evidence files (screenshot, HAR), each explained, sized and hashed.
+
+    The PDF and report.json are the report itself, not evidence of it: a file cannot carry
+    its own checksum, and the PDF would list itself. ``formats`` is kept for callers.
+    """
     evidence: list[Evidence] = []
     shot = report.screenshot
     for name in files:
         if name.startswith("screenshot.") and shot is not None:
-            evidence.append(Evidence(name=name, description=_shot_text(shot)))
+            evidence.append(evidence_entry(name, _shot_text(shot), files[name]))
         elif name == "sanitized.har":
-            evidence.append(Evidence(name=name, description=har_attachment_line(report)))
-    if "pdf" in formats:
-        evidence.append(
-            Evidence(
-                name="submission.pdf", description="this submission as a PDF (report.json embedded)"
-            )
-        )
-    if formats & {"json", "pdf"}:
-        evidence.append(
-            Evidence(name="report.json", description="the same report, machine-readable")
-        )
+            evidence.append(evidence_entry(name, har_attachment_line(report), files[name]))
     return report.model_copy(update={"evidence": evidence})
 
 
@@ -163,16 +158,19 @@ def render_files(
     notify: Notify,
     markdown: str | None = None,
     compiled: Path | None = None,
+    chat_limit: int = DEFAULT_CHAT_LIMIT,
 ) -> dict[str, bytes]:
     """The bundle's files for ``formats``; a PDF failure is a note, never a lost bundle.
 
     ``compiled`` is the folder for compiled templates, used when ``markdown`` is not given.
+    The plain-text message for a chat box (split at ``chat_limit``) is in every bundle.
     """
     markdown = render_markdown(report, template, compiled) if markdown is None else markdown
     report_json = report.model_dump_json(indent=2).encode()
     payload: dict[str, bytes] = {}
     if "md" in formats:
         payload["submission.md"] = markdown.encode()
+    payload.update(message_files(markdown, chat_limit))
     if "json" in formats or "pdf" in formats:
         payload["report.json"] = report_json
     payload.update(files)

@@ -11,6 +11,7 @@ from escalate.model import Report
 from escalate.pipeline.assemble import render_files
 from escalate.pipeline.run import template_search
 from escalate.render.bundle import Bundle, write_bundle
+from escalate.render.message import DEFAULT_CHAT_LIMIT
 from escalate.storage.history import bundle_folder
 from escalate.storage.paths import paths
 from escalate.templating.discovery import DEFAULT_TEMPLATE, load_template
@@ -32,7 +33,8 @@ def _free_sibling(folder: Path) -> Path:
 
 
 def rerender(
-    console: Console, folder: Path, out: Path | None, formats: frozenset[str], notify: Notify
+    console: Console, folder: Path, out: Path | None, formats: frozenset[str], notify: Notify,
+    chat_limit: int = DEFAULT_CHAT_LIMIT,
 ) -> Bundle:
     """Read ``folder/report.json`` and write a fresh bundle; the source is left untouched."""
     from pydantic import ValidationError
@@ -60,5 +62,7 @@ def rerender(
         template = load_template(DEFAULT_TEMPLATE, search)
     files = {n: (folder / n).read_bytes() for n in COPIED if (folder / n).is_file()}
     compiled = paths(console.env).compiled_templates
-    payload = render_files(report, template, files, formats, notify, compiled=compiled)
+    payload = render_files(
+        report, template, files, formats, notify, compiled=compiled, chat_limit=chat_limit
+    )
     return write_bundle(out or _free_sibling(folder), payload)

@@ -21,9 +21,9 @@ from escalate.background import Job
 from escalate.capture.screenshot import preflight
 from escalate.errors import CaptureError, EscalateError, Interrupted, InvalidAnswer
 from escalate.facts.identity import Remembered, remembered_email
-from escalate.facts.status import fetch_status
+from escalate.facts.status import StatusFeed, fetch_feed
 from escalate.facts.triage import triage
-from escalate.model import Environment, RedactionSummary, Report, StatusSnapshot
+from escalate.model import Environment, RedactionSummary, Report
 from escalate.pipeline import capture, guided, review
 from escalate.pipeline.assemble import build_report, describe_evidence, render_files, write_report
 from escalate.pipeline.evidence import (
@@ -40,6 +40,7 @@ from escalate.pipeline.evidence import (
 from escalate.pipeline.questions import Detected, Prompter, core_questions, fill
 from escalate.render.bundle import Bundle
 from escalate.render.markdown import render_markdown
+from escalate.render.message import DEFAULT_CHAT_LIMIT
 from escalate.storage.drafts import Draft, DraftStore
 from escalate.storage.paths import Paths, load_settings, new_report_id, paths
 from escalate.templating.discovery import (
@@ -95,9 +96,11 @@ class NewOptions:
     out: Path | None = None
     formats: frozenset[str] = frozenset({"md", "pdf", "json"})
     make_zip: bool = False
+    chat_limit: int = DEFAULT_CHAT_LIMIT
     yes: bool = False
     resume: bool = False
     status: bool | None = None
+    status_url: str | None = None
     redact: bool = True
     environment_job: Job[Environment] | None = None
 
@@ -177,7 +180,8 @@ def run_new(world: World, opts: NewOptions, notify: Notify) -> NewResult:
         notify(far)
     report, shot = capture.take(report, plan, _capture_settings(opts), world.env, notify)
     files = {**shot, **files}
-    status = status_job.result(5.0, None) if status_job else None
+    feed = status_job.result(5.0, None) if status_job else None
+    status = feed.at(report.occurred_at.utc) if feed else None
     report = report.model_copy(update={"status": status})
     report, mapping = review.scrub(report, opts.redact)
     report = describe_evidence(report, files, opts.formats)
@@ -192,7 +196,9 @@ def run_new(world: World, opts: NewOptions, notify: Notify) -> NewResult:
         if reviewed is None:
             raise Interrupted("stopped before writing; your answers are kept in the draft")
         report, markdown = reviewed
-    payload = render_files(report, template, files, opts.formats, notify, markdown)
+    payload = render_files(
+        report, template, files, opts.formats, notify, markdown, chat_limit=opts.chat_limit
+    )
     bundle = write_report(p, opts.out, report, payload, answers, template, mapping, opts.make_zip)
     drafts.discard(draft.id)
     # Offered only for an email typed at the prompt, not one from a file or --set.
@@ -388,14 +394,14 @@ def _capture_settings(opts: NewOptions) -> capture.CaptureSettings:
     )
 
 
-def _start_status(world: World, opts: NewOptions) -> Job[StatusSnapshot | None] | None:
-    if opts.status is False or (opts.status is None and world.offline):
+def _start_status(world: World, opts: NewOptions) -> Job[StatusFeed | None] | None:
+    if opts.status is False or (opts.status is None and world.offline and not opts.status_url):
         return None
-    url = world.env.get("ESCALATE_STATUS_URL")
+    url = opts.status_url or world.env.get("ESCALATE_STATUS_URL")
 
-    def fetch() -> StatusSnapshot | None:
+    def fetch() -> StatusFeed | None:
         now = now_utc(world.clock)
-        return fetch_status(url, now=now) if url else fetch_status(now=now)
+        return fetch_feed(url, now=now) if url else fetch_feed(now=now)
 
     return Job.start(fetch, "status")
 

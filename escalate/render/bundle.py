@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from escalate.errors import OutputError, VerifyError
+from escalate.model import Evidence
 from escalate.storage.atomic import atomic_write, fresh_dir
 
 SUMS = "SHA256SUMS"
@@ -21,6 +22,7 @@ _SUM_LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
 # Fixed order so the sums file and the zip are the same for the same content.
 ORDER = (
     "submission.md",
+    "message.txt",
     "submission.pdf",
     "report.json",
     "screenshot.png",
@@ -43,9 +45,24 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def evidence_entry(name: str, description: str, data: bytes) -> Evidence:
+    """An evidence file as report.json lists it: what it is, its size and SHA-256."""
+    return Evidence(name=name, description=description, sha256=sha256(data), size=len(data))
+
+
+_PART = re.compile(r"^message-(\d+)\.txt$")
+
+
 def _ordered(names: list[str]) -> list[str]:
     rank = {n: i for i, n in enumerate(ORDER)}
-    return sorted(names, key=lambda n: (rank.get(n, len(ORDER)), n))
+
+    def key(name: str) -> tuple[int, int, str]:
+        part = _PART.match(name)
+        if part is not None:  # message-2.txt before message-10.txt, all where message.txt goes
+            return rank["message.txt"], int(part.group(1)), name
+        return rank.get(name, len(ORDER)), 0, name
+
+    return sorted(names, key=key)
 
 
 def sums_text(files: Mapping[str, bytes]) -> str:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from escalate.model import Report, Scope
+from escalate.model import OccurredAt, Report, Scope
 from escalate.render.escape import MdSafe
+from escalate.render.status_text import status_line, status_notes
 from escalate.templating.discovery import Template
 from escalate.templating.engine import render
 from escalate.templating.manifest import Question
@@ -24,6 +25,19 @@ def _fmt(dt: datetime, zone: str) -> str:
     return f"{local:%Y-%m-%d %H:%M} {label}"
 
 
+def _when(occurred: OccurredAt) -> str:
+    """The time once: local time and zone, then UTC only when the zone is not UTC itself."""
+    utc = f"{occurred.utc.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    local = occurred.utc.astimezone(ZoneInfo(occurred.timezone))
+    if local.utcoffset() == timedelta(0):
+        plain_utc = occurred.timezone.removeprefix("Etc/") in _UTC_NAMES
+        return utc if plain_utc else f"{utc} ({occurred.timezone})"
+    return f"{_fmt(occurred.utc, occurred.timezone)} ({occurred.timezone}) · {utc}"
+
+
+_UTC_NAMES = {"UTC", "UCT", "GMT", "Zulu", "Universal", "Greenwich", "GMT0", "GMT+0", "GMT-0"}
+
+
 def _where(report: Report) -> str:
     return f"{report.browser} on {report.platform}" if report.browser else report.platform
 
@@ -36,20 +50,12 @@ def build_context(
     tried = list(report.steps_tried)
     steps = [{"label": s, "done": True} for s in tried]
     steps += [{"label": s, "done": False} for s in steps_offered if s not in tried]
-    status = report.status
-    status_line = None
-    if status is not None:
-        checked = f"{status.checked_at:%H:%M} UTC"
-        status_line = (
-            f"could not check ({status.error})"
-            if status.error
-            else f"{status.description or status.indicator} (checked {checked})"
-        )
     return {
         "id": report.id,
         "email": str(report.email),
         "summary": report.summary,
         "error_text": report.error_text,
+        "when": _when(occurred),
         "when_local": _fmt(occurred.utc, occurred.timezone),
         "approximate": occurred.approximate,
         "when_utc": f"{occurred.utc.astimezone(ZoneInfo('UTC')):%Y-%m-%d %H:%M} UTC",
@@ -61,7 +67,8 @@ def build_context(
         "scope_label": Scope(report.scope).label,
         "request_ids": list(report.request_ids),
         "steps": steps,
-        "status_line": status_line,
+        "status_line": status_line(report.status),
+        "status_notes": status_notes(report.status, occurred.utc),
         "screenshot": report.screenshot.model_dump(mode="json") if report.screenshot else None,
         "screenshot_problem": report.screenshot_problem,
         "screenshot_file": MdSafe(

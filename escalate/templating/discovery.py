@@ -151,8 +151,10 @@ def _merge(chain: list[tuple[Path, str, Manifest]]) -> Template:
         for q in manifest.questions:
             questions[q.key] = q
         steps = manifest.steps or steps
+    support = next((m.support_email for _, _, m in chain if m.support_email), None)
     merged = child.model_copy(
-        update={"defaults": defaults, "questions": list(questions.values()), "steps": steps}
+        update={"defaults": defaults, "questions": list(questions.values()), "steps": steps,
+                "support_email": support}
     )
     return Template(
         merged, folder, origin, chain=[f for f, _, _ in chain], names=[f.name for f, _, _ in chain]

@@ -128,6 +128,10 @@ class Manifest(BaseModel):
     defaults: dict[str, str | bool | list[str]] = Field(default_factory=dict)
     questions: list[TemplateQuestion] = Field(default_factory=list)
     steps: list[StepSpec] = Field(default_factory=list)
+    # Where `escalate eml` and `send` address the report unless --to says otherwise.
+    support_email: str | None = Field(
+        default=None, pattern=r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$"
+    )
 
     @field_validator("defaults")
     @classmethod

@@ -174,7 +174,11 @@ def pdf_cases(work: Path, exe: str, env: dict[str, str]) -> list[Case]:
             lambda i: [exe, "render", str(source), "--format", "pdf", "--out",
                        str(work / f"pdf-{i}")],
             budget_seconds=0.5,
-        )
+        ),
+        Case(
+            "`escalate eml` of that bundle (message.txt, screenshot, report.json)",
+            lambda i: [exe, "eml", str(source), "--out", str(work / f"draft-{i}.eml")],
+        ),
     ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from escalate.errors import ExitCode, UsageError
@@ -28,6 +29,8 @@ def config_command(console: Console, args: argparse.Namespace) -> Iterator[str]:
         from escalate.facts.identity import forget_email
 
         yield "email removed from " + " and ".join(forget_email(p))
+    elif action == "set-smtp":
+        yield from _set_smtp(console, args)
     elif action == "add-template-dir":
         folder = args.path.expanduser().resolve()
         if not folder.is_dir():
@@ -59,6 +62,36 @@ def config_command(console: Console, args: argparse.Namespace) -> Iterator[str]:
         yield f"cache folder:   {p.cache}  (compiled templates only; safe to delete)"
         for d in settings.get("template_dirs", []):
             yield f"template dir:   {d}"
+        smtp = settings.get("smtp")
+        if isinstance(smtp, dict):
+            login = f", user {smtp['user']} (password in the keyring)" if smtp.get("user") else ""
+            server = f"{smtp.get('host')}:{smtp.get('port')} ({smtp.get('tls')})"
+            yield f"SMTP server:    {server}{login}"
+
+
+def _set_smtp(console: Console, args: argparse.Namespace) -> Iterator[str]:
+    from escalate.delivery.smtp import SmtpSettings, parse_server, save_smtp
+    from escalate.text import decode_input
+
+    host, port = parse_server(args.server, args.tls)
+    password = None
+    if args.user is not None:
+        if not args.password_stdin:
+            raise UsageError(
+                "set-smtp --user needs --password-stdin",
+                "pipe the password in: printf %s \"$PASS\" | escalate config set-smtp ...",
+            )
+        # One trailing newline is how a pipe or a typed line ends, not part of the password.
+        password = decode_input(console.read_input()).removesuffix("\n").removesuffix("\r")
+        if not password:
+            raise UsageError("no password on standard input", "pipe it in with --password-stdin")
+    cafile = str(args.cafile.expanduser().resolve()) if args.cafile else None
+    if cafile is not None and not Path(cafile).is_file():
+        raise UsageError(f"{args.cafile} is not a file", "give a PEM file of CA certificates")
+    settings = SmtpSettings(host=host, port=port, tls=args.tls, user=args.user, cafile=cafile)
+    save_smtp(paths(console.env), settings, password)
+    login = f", user {args.user}; password stored in the system keyring" if args.user else ""
+    yield f"SMTP server stored: {settings.where} ({args.tls}){login}"
 
 
 def cmd_config(console: Console, args: argparse.Namespace) -> int:

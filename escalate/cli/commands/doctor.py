@@ -40,7 +40,7 @@ def run_checks(console: Console) -> Iterator[tuple[bool, str]]:
     if copier is not None:
         yield True, f"clipboard ({Path(copier[0]).name})"
     else:
-        yield False, "clipboard: no tool or no desktop session — open submission.md to copy it"
+        yield False, "clipboard: no tool or no desktop session — open message.txt to copy it"
     try:
         import typst  # noqa: F401
 

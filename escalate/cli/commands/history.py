@@ -55,7 +55,10 @@ def cmd_show(console: Console, args: argparse.Namespace) -> int:
 
 
 def cmd_render(console: Console, args: argparse.Namespace) -> int:
-    bundle = rerender(console, args.folder, args.out, args.format, notify=console.err)
+    bundle = rerender(
+        console, args.folder, args.out, args.format, notify=console.err,
+        chat_limit=args.chat_limit,
+    )
     console.out(describe_files(bundle))
     return ExitCode.OK
 

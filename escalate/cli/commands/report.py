@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from escalate.background import Job
 from escalate.capture.clipboard import clipboard_command, copy_text
 from escalate.cli.console import Console
-from escalate.cli.views import describe_bundle
+from escalate.cli.views import copied_line, describe_bundle
 from escalate.errors import ClipboardError, ExitCode, NotFoundError
 from escalate.facts.environment import collect
 from escalate.facts.identity import (
@@ -18,8 +18,12 @@ from escalate.facts.identity import (
     remember_email,
     remembered_email,
 )
+from escalate.render.message import part_names
 from escalate.storage.history import ReportStore
 from escalate.storage.paths import paths
+
+if TYPE_CHECKING:
+    from escalate.pipeline.run import NewResult
 
 
 def cmd_new(console: Console, args: argparse.Namespace) -> int:
@@ -47,9 +51,11 @@ def cmd_new(console: Console, args: argparse.Namespace) -> int:
         out=args.out,
         formats=args.format,
         make_zip=args.make_zip,
+        chat_limit=args.chat_limit,
         yes=args.yes,
         resume=getattr(args, "resume", False),
         status=args.status,
+        status_url=args.status_url,
         redact=args.redact,
         environment_job=environment,
     )
@@ -59,7 +65,7 @@ def cmd_new(console: Console, args: argparse.Namespace) -> int:
     console.out(describe_bundle(result.bundle, result.report))
     if result.remember_email:
         _remember(console, str(result.report.email))
-    _copy(console, args, result.markdown)
+    _copy(console, args, result)
     return ExitCode.OK
 
 
@@ -67,7 +73,7 @@ def _from_stdin(path: Path | None) -> bool:
     return path is not None and str(path) == "-"
 
 
-def _copy(console: Console, args: argparse.Namespace, markdown: str) -> None:
+def _copy(console: Console, args: argparse.Namespace, result: NewResult) -> None:
     """Put the submission on the clipboard: asked for with --copy, or offered on a terminal."""
     wanted = args.copy
     if not wanted and (args.yes or not console.is_interactive):
@@ -81,13 +87,16 @@ def _copy(console: Console, args: argparse.Namespace, markdown: str) -> None:
             return
     if not wanted:
         return
+    # The plain text for a chat box, not the Markdown, which a chat box shows as markup.
+    names = part_names(result.bundle.files)
+    text = (result.bundle.folder / names[0]).read_text(encoding="utf-8")
     try:
-        tool = copy_text(markdown, console.env)
+        tool = copy_text(text, console.env)
     except ClipboardError as exc:
         hint = f" — {exc.hint}" if exc.hint else ""
         console.err(f"not copied to the clipboard: {exc.message}{hint}")
         return
-    console.out(f"Copied to the clipboard ({tool}): paste it into the support chat.")
+    console.out(copied_line(tool, 1, len(names), result.report.id))
 
 
 def _repeat_options(console: Console, args: argparse.Namespace, opts: Any) -> Any:

@@ -61,9 +61,18 @@ def add_parsers(sub: Any) -> None:
 
     tri = sub.add_parser("triage", help="likely cause and next step for an error message")
     tri.add_argument("text", nargs="?", metavar="ERROR", help="the error text (default: ask)")
+    tri.add_argument(
+        "--status-url", metavar="URL", help="status page to check (default: status.openai.com)"
+    )
+    tri.add_argument(
+        "--no-status", dest="status", action="store_false", help="do not check the status page"
+    )
 
     st = sub.add_parser("status", help="the OpenAI status page right now")
-    st.add_argument("--url", help="another Statuspage summary.json URL")
+    st.add_argument(
+        "--url", help="another status page: an incident.io feed or a Statuspage summary.json"
+    )
+    st.add_argument("--json", action="store_true", help="machine-readable output")
 
 
 def cmd_redact(console: Console, args: argparse.Namespace) -> int:
@@ -159,6 +168,8 @@ def cmd_triage(console: Console, args: argparse.Namespace) -> int:
     if not found:
         console.out("No known cause matches; file a report: escalate new")
         return ExitCode.OK
+    for line in _incident_lines(console, args, found):
+        console.out(line)
     for s in found:
         console.out(f"{s.title}\n  why: {s.cause}")
         for step in s.steps:
@@ -167,16 +178,50 @@ def cmd_triage(console: Console, args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def cmd_status(console: Console, args: argparse.Namespace) -> int:
+def _incident_lines(console: Console, args: argparse.Namespace, found: list[Any]) -> list[str]:
+    """An ongoing incident on a component the symptom depends on: said first, with why."""
+    if not args.status or (console.offline and not args.status_url):
+        return []
+    from escalate.facts.incidents import matching_incidents
     from escalate.facts.status import fetch_status
 
+    url = args.status_url or console.env.get("ESCALATE_STATUS_URL")
+    now = console.clock()
+    snap = fetch_status(url, now=now) if url else fetch_status(now=now)
+    if snap.error:
+        console.err(f"status page not checked: {snap.error}")
+        return []
+    lines: list[str] = []
+    for match in matching_incidents(found, snap):
+        what = f"incident: {match.incident.name}" if match.incident else (
+            f"status: {(match.component.status or 'degraded').replace('_', ' ')}")
+        lines += [
+            f"Ongoing {what} — on {match.component.display}, which this error depends on.",
+            "  first: save your prompt and wait for recovery; repeated refreshes rarely help "
+            "during an incident.",
+            "  follow it on the status page; report it if it persists after the incident.\n",
+        ]
+    return lines
+
+
+def cmd_status(console: Console, args: argparse.Namespace) -> int:
+    from escalate.facts.status import fetch_status
+    from escalate.render.status_text import components_text
+
     url = args.url or console.env.get("ESCALATE_STATUS_URL")
-    snap = fetch_status(url) if url else fetch_status()
+    now = console.clock()
+    snap = fetch_status(url, now=now) if url else fetch_status(now=now)
     if snap.error:
         raise EscalateError(f"status page: {snap.error}", "check your connection, or try later")
+    if args.json:
+        console.out(snap.model_dump_json(indent=2))
+        return ExitCode.OK
     console.out(f"{snap.description or snap.indicator} (indicator: {snap.indicator})")
-    for incident in snap.incidents:
-        console.out(f"  incident: {incident}")
+    for incident in snap.ongoing:
+        where = components_text(incident.components)
+        console.out(f"  incident: {incident.name}" + (f" — affecting {where}" if where else ""))
+    if snap.affected:
+        console.out(f"  not operational: {components_text(snap.affected)}")
     return ExitCode.OK
 
 

@@ -1,0 +1,1 @@
+"""From bundle to ticket: the bundle located, as an email draft (.eml), or sent over SMTP."""

@@ -3,7 +3,7 @@
 A hostile HAR, a hostile team template and hostile answers carry a clipboard write (OSC 52),
 a screen clear (CSI 2J), a bell and a right-to-left override; every surface that shows them
 (``har``, ``templates list|show``, the review screen, ``show``, ``status``, error messages,
-submission.md, report.json, sanitized.har) shows them visibly instead.
+submission.md, message.txt, report.json, sanitized.har) shows them visibly instead.
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ def test_review_screen_submission_and_show(hostile: dict[str, Path], tmp_path: P
     assert "Team | \\x1b]52;c;" in result.err  # the review screen showed the submission
     assert_inert("review screen and closing message", result.out + result.err)
     bundle = tmp_path / "bundle"
-    for name in ("submission.md", "report.json", "sanitized.har"):
+    for name in ("submission.md", "message.txt", "report.json", "sanitized.har"):
         assert_inert(name, (bundle / name).read_text(encoding="utf-8"))
     shown = run("show", "last")
     assert shown.code == 0, shown.err

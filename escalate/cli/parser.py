@@ -7,6 +7,8 @@ any work starts.
 from __future__ import annotations
 
 import argparse
+import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -169,9 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
         "doctor", help="check what works on this machine (data folder, display, keyring, PDF)"
     )
     add_json(doctor, "the checks")
-    from escalate.cli.commands.tools import add_parsers
-
-    add_parsers(sub)
+    _add_tools(sub)
     _add_delivery(sub)
     comp = sub.add_parser("completion", help="print a shell completion script")
     comp.add_argument("shell", choices=["bash", "zsh", "fish"])
@@ -388,3 +388,67 @@ def _add_new_options(parser: argparse.ArgumentParser, include_answers: bool = Tr
 
 
 # --- command handlers ---------------------------------------------------------------------
+
+
+def _duration(text: str) -> timedelta:
+    m = re.fullmatch(r"(\d{1,5})\s*([dhw])", text.strip().lower())
+    if not m:
+        raise argparse.ArgumentTypeError(f"{text!r}: give e.g. 30d, 12h or 2w")
+    n, unit = int(m.group(1)), m.group(2)
+    return (
+        timedelta(days=n)
+        if unit == "d"
+        else timedelta(hours=n)
+        if unit == "h"
+        else timedelta(weeks=n)
+    )
+
+
+def _add_tools(sub: Any) -> None:
+    """Add the tool subcommands to the main parser."""
+    red = sub.add_parser("redact", help="scrub secrets and other people's data from text")
+    red.add_argument("file", nargs="?", default="-", metavar="FILE|-", help="default: stdin")
+    red.add_argument("--email", metavar="ADDRESS", help="your own email, which is kept")
+
+    har = sub.add_parser("har", help="sanitise a HAR file and list its failing requests")
+    har.add_argument("file", type=Path, metavar="FILE")
+    add_json(har, "the summary")
+    har.add_argument(
+        "-o",
+        "--out",
+        type=Path,
+        metavar="OUT",
+        help="sanitised copy (default: FILE.sanitized.har; never overwritten)",
+    )
+    har.add_argument(
+        "--keep-bodies",
+        action="store_true",
+        help="keep request and response bodies, redacted (default: removed, size and type kept)",
+    )
+
+    purge = sub.add_parser("purge", help="delete reports and drafts for good")
+    which = purge.add_mutually_exclusive_group(required=True)
+    which.add_argument("ref", nargs="?", metavar="ID", help="one report (id, prefix or last)")
+    which.add_argument("--older-than", type=_duration, metavar="AGE", help="e.g. 30d, 12h, 2w")
+    which.add_argument("--all", dest="purge_all", action="store_true", help="every report")
+    purge.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+
+    check = sub.add_parser("check-file", help="check files against the upload limits")
+    check.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    add_json(check, "each file's verdict")
+
+    tri = sub.add_parser("triage", help="likely cause and next step for an error message")
+    tri.add_argument("text", nargs="?", metavar="ERROR", help="the error text (default: ask)")
+    tri.add_argument(
+        "--status-url", metavar="URL", help="status page to check (default: status.openai.com)"
+    )
+    tri.add_argument(
+        "--no-status", dest="status", action="store_false", help="do not check the status page"
+    )
+    add_json(tri, "the matches")
+
+    st = sub.add_parser("status", help="the OpenAI status page right now")
+    st.add_argument(
+        "--url", help="another status page: an incident.io feed or a Statuspage summary.json"
+    )
+    add_json(st, "the snapshot")

@@ -8,7 +8,7 @@ from typing import Any
 
 from escalate.model import Report
 from escalate.privacy.redact import counts_text
-from escalate.render.bundle import Bundle
+from escalate.render.bundle import Bundle, sha256
 from escalate.render.message import part_names
 from escalate.storage.history import StoredReport
 
@@ -29,7 +29,6 @@ def describe_files(bundle: Bundle) -> str:
 
 def bundle_json(bundle: Bundle, report: Report) -> dict[str, Any]:
     """``new --json``: the bundle folder, each file with size and sha256, what was scrubbed."""
-    from escalate.render.bundle import sha256
 
     files = []
     for name in bundle.files:
@@ -67,7 +66,6 @@ def describe_bundle(bundle: Bundle, report: Report) -> str:
 
 
 def _scrubbed(report: Report) -> str:
-
     redaction = report.redaction
     if not redaction.enabled:
         har = counts_text(redaction.har)

@@ -7,8 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from escalate.delivery.smtp import SmtpSettings, parse_server, save_smtp
 from escalate.errors import ExitCode, UsageError
+from escalate.facts.identity import forget_email, get_email, remembered_email, set_email
+from escalate.pipeline.answers import parse_email
 from escalate.storage.paths import load_settings, paths, save_settings
+from escalate.text import decode_input
 
 if TYPE_CHECKING:
     from escalate.cli.console import Console
@@ -19,15 +23,10 @@ def config_command(console: Console, args: argparse.Namespace) -> Iterator[str]:
     action = args.config_command or "show"
     p = paths(console.env)
     if action == "set":
-        from escalate.facts.identity import set_email
-        from escalate.pipeline.answers import parse_email
-
         address = parse_email(args.value)
         set_email(address)
         yield f"email stored in the system keyring: {address}"
     elif action == "unset":
-        from escalate.facts.identity import forget_email
-
         yield "email removed from " + " and ".join(forget_email(p))
     elif action == "set-smtp":
         yield from _set_smtp(console, args)
@@ -63,9 +62,6 @@ def config_command(console: Console, args: argparse.Namespace) -> Iterator[str]:
 
 
 def _set_smtp(console: Console, args: argparse.Namespace) -> Iterator[str]:
-    from escalate.delivery.smtp import SmtpSettings, parse_server, save_smtp
-    from escalate.text import decode_input
-
     host, port = parse_server(args.server, args.tls)
     password = None
     if args.user is not None:
@@ -89,7 +85,6 @@ def _set_smtp(console: Console, args: argparse.Namespace) -> Iterator[str]:
 
 def settings_view(console: Console) -> dict[str, Any]:
     """``config show`` as data: the remembered email (or why there is none) and the folders."""
-    from escalate.facts.identity import get_email, remembered_email
 
     p = paths(console.env)
     lookup = get_email()

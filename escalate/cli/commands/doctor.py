@@ -13,7 +13,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from escalate.capture.clipboard import clipboard_command
+from escalate.capture.screenshot import preflight
 from escalate.errors import EscalateError, ExitCode
+from escalate.facts.identity import get_email
 from escalate.storage.atomic import atomic_write, private_dir
 from escalate.storage.paths import paths
 from escalate.text import counted
@@ -49,7 +52,6 @@ def writable(folder: Path) -> str | None:
 
 def run_checks(console: Console) -> Iterator[Check]:
     """Yield one :class:`Check` per thing escalate needs; never raises."""
-    from escalate.facts.identity import get_email
 
     p = paths(console.env)
     for name, folder in (("data folder", p.data), ("config folder", p.config)):
@@ -66,7 +68,6 @@ def run_checks(console: Console) -> Iterator[Check]:
             "keyring", "warn", f"keyring: {lookup.problem.message} — {lookup.problem.hint}"
         )
     yield _screen(console)
-    from escalate.capture.clipboard import clipboard_command
 
     copier = clipboard_command(console.env)
     if copier is not None:
@@ -87,7 +88,6 @@ def run_checks(console: Console) -> Iterator[Check]:
 
 def _screen(console: Console) -> Check:
     try:
-        from escalate.capture.screenshot import preflight
 
         preflight(console.env)
     except ImportError:

@@ -9,8 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from escalate.errors import ExitCode, TemplateError
+from escalate.pipeline.run import template_search
+from escalate.storage.atomic import atomic_write, private_dir
+from escalate.storage.paths import load_settings, paths, save_settings
 from escalate.templating.check import check_lines, check_template
 from escalate.templating.discovery import Template, discover_all, load_template
+from escalate.templating.git import clone, cloned_repos, parse_source, pull, repo_name
 from escalate.templating.manifest import (
     ENTRY,
     MANIFEST,
@@ -27,7 +31,6 @@ SearchPath = list[tuple[Path, str]]
 
 def templates_command(console: Console, args: argparse.Namespace) -> Iterator[str]:
     """Run one ``templates`` action; yields lines to print."""
-    from escalate.pipeline.run import template_search
 
     search = template_search(console.env, list(getattr(args, "template_dir", [])))
     action = args.templates_command or "list"
@@ -148,8 +151,6 @@ _SCAFFOLD_J2 = """\
 def _new(
     console: Console, name: str, parent: str, where: Path | None, search: SearchPath
 ) -> Iterator[str]:
-    from escalate.storage.atomic import atomic_write, private_dir
-    from escalate.storage.paths import paths
 
     if not re.fullmatch(NAME_PATTERN, name):
         raise TemplateError(
@@ -172,8 +173,6 @@ def _new(
 
 
 def _register(console: Console, folder: Path) -> None:
-    from escalate.storage.paths import load_settings, paths, save_settings
-
     p = paths(console.env)
     settings = load_settings(p)
     dirs = [d for d in settings.get("template_dirs", []) if d != str(folder)]
@@ -186,9 +185,6 @@ def _names_in(folder: Path) -> list[str]:
 
 
 def _add(console: Console, source: str) -> Iterator[str]:
-    from escalate.storage.atomic import private_dir
-    from escalate.storage.paths import paths
-
     if not source.startswith("git+"):
         folder = Path(source).expanduser().resolve()
         if not folder.is_dir():
@@ -202,7 +198,6 @@ def _add(console: Console, source: str) -> Iterator[str]:
         yield f"team templates folder added: {folder}"
         yield f"templates: {', '.join(names)}"
         return
-    from escalate.templating.git import clone, parse_source, repo_name
 
     url = parse_source(source)
     root = paths(console.env).data / "template-repos"
@@ -228,9 +223,6 @@ def _add(console: Console, source: str) -> Iterator[str]:
 
 
 def _update(console: Console) -> Iterator[str]:
-    from escalate.storage.paths import paths
-    from escalate.templating.git import cloned_repos, pull
-
     repos = cloned_repos(paths(console.env).data / "template-repos")
     if not repos:
         yield "no template repositories yet; add one with `escalate templates add git+URL`"
@@ -251,7 +243,6 @@ def _update(console: Console) -> Iterator[str]:
 
 def _json(console: Console, args: argparse.Namespace) -> None:
     """``templates list|show|check --json``: print the document; a failed check still exits 1."""
-    from escalate.pipeline.run import template_search
 
     search = template_search(console.env, list(getattr(args, "template_dir", [])))
     action = args.templates_command or "list"

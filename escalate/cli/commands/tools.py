@@ -3,86 +3,27 @@
 from __future__ import annotations
 
 import argparse
-import re
-from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from escalate.cli.jsonout import add_json
-from escalate.errors import EscalateError, ExitCode, UsageError
+from escalate.errors import EscalateError, ExitCode, OutputError, UsageError
+from escalate.facts.incidents import matching_incidents
+from escalate.facts.status import fetch_status
+from escalate.facts.triage import check_file, triage
+from escalate.privacy.har import sanitize_har
+from escalate.privacy.redact import Redactor
+from escalate.render.status_text import components_text
+from escalate.storage.atomic import private_dir
+from escalate.storage.history import purge
+from escalate.storage.paths import paths
+from escalate.templating.manifest import Question
+from escalate.text import clean_text, counted, decode_input
 
 if TYPE_CHECKING:
     from escalate.cli.console import Console
 
 
-def _duration(text: str) -> timedelta:
-    m = re.fullmatch(r"(\d{1,5})\s*([dhw])", text.strip().lower())
-    if not m:
-        raise argparse.ArgumentTypeError(f"{text!r}: give e.g. 30d, 12h or 2w")
-    n, unit = int(m.group(1)), m.group(2)
-    return (
-        timedelta(days=n)
-        if unit == "d"
-        else timedelta(hours=n)
-        if unit == "h"
-        else timedelta(weeks=n)
-    )
-
-
-def add_parsers(sub: Any) -> None:
-    """Add the tool subcommands to the main parser."""
-    red = sub.add_parser("redact", help="scrub secrets and other people's data from text")
-    red.add_argument("file", nargs="?", default="-", metavar="FILE|-", help="default: stdin")
-    red.add_argument("--email", metavar="ADDRESS", help="your own email, which is kept")
-
-    har = sub.add_parser("har", help="sanitise a HAR file and list its failing requests")
-    har.add_argument("file", type=Path, metavar="FILE")
-    add_json(har, "the summary")
-    har.add_argument(
-        "-o",
-        "--out",
-        type=Path,
-        metavar="OUT",
-        help="sanitised copy (default: FILE.sanitized.har; never overwritten)",
-    )
-    har.add_argument(
-        "--keep-bodies",
-        action="store_true",
-        help="keep request and response bodies, redacted (default: removed, size and type kept)",
-    )
-
-    purge = sub.add_parser("purge", help="delete reports and drafts for good")
-    which = purge.add_mutually_exclusive_group(required=True)
-    which.add_argument("ref", nargs="?", metavar="ID", help="one report (id, prefix or last)")
-    which.add_argument("--older-than", type=_duration, metavar="AGE", help="e.g. 30d, 12h, 2w")
-    which.add_argument("--all", dest="purge_all", action="store_true", help="every report")
-    purge.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
-
-    check = sub.add_parser("check-file", help="check files against the upload limits")
-    check.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    add_json(check, "each file's verdict")
-
-    tri = sub.add_parser("triage", help="likely cause and next step for an error message")
-    tri.add_argument("text", nargs="?", metavar="ERROR", help="the error text (default: ask)")
-    tri.add_argument(
-        "--status-url", metavar="URL", help="status page to check (default: status.openai.com)"
-    )
-    tri.add_argument(
-        "--no-status", dest="status", action="store_false", help="do not check the status page"
-    )
-    add_json(tri, "the matches")
-
-    st = sub.add_parser("status", help="the OpenAI status page right now")
-    st.add_argument(
-        "--url", help="another status page: an incident.io feed or a Statuspage summary.json"
-    )
-    add_json(st, "the snapshot")
-
-
 def cmd_redact(console: Console, args: argparse.Namespace) -> int:
-    from escalate.privacy.redact import Redactor
-    from escalate.text import clean_text, decode_input
-
     if args.file == "-":
         raw = console.read_input()
     else:
@@ -99,10 +40,6 @@ def cmd_redact(console: Console, args: argparse.Namespace) -> int:
 
 
 def cmd_har(console: Console, args: argparse.Namespace) -> int:
-    from escalate.errors import OutputError
-    from escalate.privacy.har import sanitize_har
-    from escalate.storage.atomic import private_dir
-
     out = args.out or args.file.with_name(args.file.stem + ".sanitized.har")
     if out.exists() or out.is_symlink():
         raise OutputError(f"{out} already exists; it is never overwritten", "choose -o OUT")
@@ -133,10 +70,6 @@ def cmd_har(console: Console, args: argparse.Namespace) -> int:
 
 
 def cmd_purge(console: Console, args: argparse.Namespace) -> int:
-    from escalate.storage.history import purge
-    from escalate.storage.paths import paths
-    from escalate.text import counted
-
     what = args.ref or (
         f"reports older than {args.older_than}" if args.older_than else "every report and draft"
     )
@@ -154,9 +87,6 @@ def cmd_purge(console: Console, args: argparse.Namespace) -> int:
 
 
 def cmd_check_file(console: Console, args: argparse.Namespace) -> int:
-    from escalate.facts.triage import check_file
-    from escalate.text import counted
-
     verdicts = [check_file(path) for path in args.paths]
     bad = sum(not v.ok for v in verdicts)
     if args.json:
@@ -182,13 +112,10 @@ def cmd_check_file(console: Console, args: argparse.Namespace) -> int:
 
 
 def cmd_triage(console: Console, args: argparse.Namespace) -> int:
-    from escalate.facts.triage import triage
-
     text = args.text
     if text is None:
         if not console.is_interactive:
             raise UsageError("triage: give the error text as an argument")
-        from escalate.templating.manifest import Question
 
         question = Question(key="error_text", type="multiline", prompt="Paste the error message")
         text = str(console.prompter().ask(question, None))
@@ -223,8 +150,6 @@ def _incident_lines(console: Console, args: argparse.Namespace, found: list[Any]
     """An ongoing incident on a component the symptom depends on: said first, with why."""
     if not args.status or (console.offline and not args.status_url):
         return []
-    from escalate.facts.incidents import matching_incidents
-    from escalate.facts.status import fetch_status
 
     url = args.status_url or console.env.get("ESCALATE_STATUS_URL")
     now = console.clock()
@@ -246,9 +171,6 @@ def _incident_lines(console: Console, args: argparse.Namespace, found: list[Any]
 
 
 def cmd_status(console: Console, args: argparse.Namespace) -> int:
-    from escalate.facts.status import fetch_status
-    from escalate.render.status_text import components_text
-
     url = args.url or console.env.get("ESCALATE_STATUS_URL")
     now = console.clock()
     snap = fetch_status(url, now=now) if url else fetch_status(now=now)

@@ -25,22 +25,20 @@ a HAR is input from outside and may carry terminal escapes.
 
 from __future__ import annotations
 
-import contextlib
+import io
 import json
-import os
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from escalate.errors import EscalateError, OutputError
 from escalate.facts.user_agent import Client, from_creator, parse_user_agent
 from escalate.model import FailedRequest, Report
 from escalate.privacy.har_scrub import Scrubber, as_dict, dicts
 from escalate.privacy.redact import Redactor, counts_text
-from escalate.storage.atomic import unreadable
+from escalate.storage.atomic import atomic_stream, unreadable
 from escalate.text import counted, visible
 
 # Response headers that carry a request id, in the order one is preferred for an entry.
@@ -284,31 +282,15 @@ def _json(value: Any) -> str:
 
 
 def _write_json(dst: Path, data: Any, dump: Callable[[Any, TextIO], None]) -> None:
-    """Stream ``data`` to ``dst`` with ``dump``, atomically, 0600, never through a symlink."""
-    if dst.is_symlink():
-        raise OutputError(f"{dst} is a symbolic link; refusing to write through it")
-    tmp = dst.parent / f".{dst.name}.{secrets.token_hex(4)}.tmp"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    """Stream ``data`` to ``dst`` with ``dump`` through the one atomic writer (0600)."""
+
+    def write(fh: BinaryIO) -> None:
+        text = io.TextIOWrapper(fh, encoding="utf-8", newline="")
+        dump(data, text)
+        text.flush()
+        text.detach()  # the writer closes the file itself
+
     try:
-        fd = os.open(tmp, flags, 0o600)
-    except OSError as exc:
+        atomic_stream(dst, write)
+    except OSError as exc:  # what the writer does not name itself
         raise OutputError(f"cannot write {dst}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", buffering=1 << 20) as fh:
-            dump(data, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        tmp.chmod(0o600)
-        tmp.replace(dst)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        if isinstance(exc, OSError):
-            raise OutputError(f"cannot write {dst}: {exc.strerror or exc}") from None
-        raise
-    with contextlib.suppress(OSError):
-        dir_fd = os.open(dst.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)

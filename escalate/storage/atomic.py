@@ -9,8 +9,9 @@ import contextlib
 import os
 import secrets
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from escalate.errors import OutputError
 from escalate.storage.failures import write_failure
@@ -54,8 +55,15 @@ def private_dir(path: Path) -> Path:
 
 def atomic_write(path: Path, data: bytes | str, mode: int = FILE_MODE) -> Path:
     """Write ``data`` to ``path`` atomically with ``mode`` permissions."""
-    if isinstance(data, str):
-        data = data.encode("utf-8")
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    return atomic_stream(path, lambda fh: fh.write(raw), mode)
+
+
+def atomic_stream(
+    path: Path, write: Callable[[BinaryIO], object], mode: int = FILE_MODE
+) -> Path:
+    """Stream into ``path`` atomically: ``write`` fills a private temporary file, which
+    replaces ``path`` only once it is whole and on disk; never through a symbolic link."""
     parent = path.parent
     if path.is_symlink():
         raise OutputError(f"{path} is a symbolic link; refusing to write through it")
@@ -66,8 +74,8 @@ def atomic_write(path: Path, data: bytes | str, mode: int = FILE_MODE) -> Path:
     except OSError as exc:
         raise write_failure(exc, path) or exc from exc
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        with os.fdopen(fd, "wb", buffering=1 << 20) as fh:
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         tmp.chmod(mode)

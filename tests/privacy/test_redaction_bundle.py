@@ -12,7 +12,7 @@ from escalate.text import clean_text
 from tests.conftest import require_tool
 from tests.harness import run, write_answers
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CORPORA = [
     ROOT.parent / "shared" / "fixtures" / "redaction_cases.json",
     ROOT / "tests" / "data" / "redaction" / "cases.json",

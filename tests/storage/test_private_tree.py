@@ -20,7 +20,7 @@ from escalate.cli.main import main
 from tests.conftest import require_tool
 from tests.har_factory import sample_har
 from tests.harness import FROZEN_NOW, run, write_answers
-from tests.test_templates import team_repo
+from tests.templating.test_templates import team_repo
 
 pytestmark = pytest.mark.e2e
 

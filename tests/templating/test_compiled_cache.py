@@ -10,7 +10,7 @@ import pytest
 from escalate.render.markdown import render_markdown
 from escalate.templating.discovery import DEFAULT_TEMPLATE, load_template, search_path
 from tests.harness import run, write_answers
-from tests.test_docs_golden import sample_report
+from tests.cli.test_docs_golden import sample_report
 
 
 def _render(cache: Path | None) -> str:

@@ -20,7 +20,7 @@ import pytest
 
 from escalate.privacy.redact import Redactor
 
-DATA = Path(__file__).parent / "data" / "redaction"
+DATA = Path(__file__).parents[1] / "data" / "redaction"
 REPORTER = "me@example.com"
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.harness import run, write_answers
-from tests.test_templates import child_toml, make_template
+from tests.templating.test_templates import child_toml, make_template
 
 QUESTION = """
 [[questions]]

@@ -522,7 +522,7 @@ def test_the_guide_s_team_example_works_as_written(tmp_path: Path) -> None:
 
     from tests.harness import run, write_answers
 
-    guide = (Path(__file__).resolve().parents[1] / "docs" / "templates.md").read_text()
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "templates.md").read_text()
     blocks = dict(re.findall(r"`acme-helpdesk/([\w.]+)`:\n\n```\w+\n(.*?)```", guide, re.S))
     assert set(blocks) == {"template.toml", "submission.md.j2"}
     folder = tmp_path / "acme-helpdesk"

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from escalate.privacy.redact import RedactedText, Redaction, Redactor
 from tests.conftest import HANG_GUARD
 
-HERE = Path(__file__).parent
-SHARED = Path(__file__).parents[2] / "shared" / "fixtures" / "redaction_cases.json"
+HERE = Path(__file__).parents[1]
+SHARED = Path(__file__).parents[3] / "shared" / "fixtures" / "redaction_cases.json"
 OWN = HERE / "data" / "redaction" / "cases.json"
 REPORTER = "me@example.com"
 

@@ -248,7 +248,7 @@ FIREFOX_UA = "Mozilla/5.0 (X11; Linux x86_64; rv:153.0) Gecko/20100101 Firefox/1
 def test_team_template_from_git_through_a_pty(tmp_path: Path) -> None:
     from tests.conftest import require_tool
     from tests.harness import write_answers
-    from tests.test_templates import team_repo
+    from tests.templating.test_templates import team_repo
 
     require_tool("git")
     bare, _ = team_repo(tmp_path)

@@ -12,7 +12,7 @@ from escalate.model import Browser, Environment, OccurredAt, Report, TemplateRef
 from escalate.render.markdown import render_markdown
 from escalate.templating.discovery import load_template, search_path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden"
 
 

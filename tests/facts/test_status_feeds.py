@@ -119,7 +119,7 @@ def test_status_command_json_names_incident_and_component(
 
 def test_schema_1_report_with_the_old_status_still_loads() -> None:
     from escalate.model import Report
-    from tests.test_docs_golden import sample_report
+    from tests.cli.test_docs_golden import sample_report
 
     data = json.loads(sample_report().model_dump_json())
     data["schema_version"] = 1

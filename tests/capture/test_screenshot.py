@@ -548,7 +548,7 @@ def huge_png_header(width: int, height: int) -> bytes:
 
 @needs_x11
 def test_bench_script_runs(hd: XServer, tmp_path: Path) -> None:
-    script = Path(__file__).with_name("bench_screenshot.py")
+    script = Path(__file__).parents[1] / "bench_screenshot.py"
     env = dict(hd.env, TMPDIR=str(tmp_path))
     capture_when_drawn(hd)
     done = subprocess.run(

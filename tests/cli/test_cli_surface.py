@@ -230,7 +230,7 @@ def test_zsh_and_fish_scripts_name_every_command() -> None:
 
 
 def test_man_page_is_current_and_renders() -> None:
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     sys.path.insert(0, str(root / "scripts"))
     from manpage import render
 
@@ -253,7 +253,7 @@ def test_the_wheel_installs_the_man_page(tmp_path: Path) -> None:
     import zipfile
 
     pytest.importorskip("hatchling", reason="needs hatchling (in the test extra) to build")
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     built = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
          "-w", str(tmp_path), str(root)],

@@ -152,6 +152,21 @@ def detected_browser(env: Environment, surface: str | None, har: HarEvidence | N
     return env.browsers[0].display if env.browsers else None
 
 
+def recorded_elsewhere(env: Environment, har: HarEvidence | None) -> dict[str, str]:
+    """When the HAR's browser ran on another system than this one (a Windows User-Agent on
+    a Linux machine), the report describes that device, not this computer."""
+    if har is None:
+        return {}
+    client = har.summary.client
+    here = (env.os_name or "").lower()
+    if not client.os_name or not here:
+        return {}
+    same = client.os_name.lower() in here or (client.os_name == "macOS" and "mac" in here)
+    if same or client.surface not in (Surface.BROWSER, Surface.OTHER_DEVICE):
+        return {}
+    return {"surface": Surface.OTHER_DEVICE.value, "platform": client.os_name}
+
+
 def detected_surface(env: Environment, facts: dict[str, Any]) -> str:
     """Where it most likely happened: the HAR's device, else a browser or the desktop app."""
     if "surface" in facts:

@@ -36,6 +36,7 @@ from escalate.pipeline.evidence import (
     given_answers,
     now_utc,
     read_har,
+    recorded_elsewhere,
 )
 from escalate.pipeline.questions import Detected, Prompter, core_questions, fill
 from escalate.render.bundle import Bundle
@@ -240,7 +241,7 @@ def _evidence(
         if opts.har
         else None
     )
-    facts = har.facts() if har else {}
+    facts = {**har.facts(), **recorded_elsewhere(env, har)} if har else {}
     if remembered.email:
         given.setdefault("email", remembered.email)
     evidence = Evidence(given, env, draft, har, remembered.email, facts)

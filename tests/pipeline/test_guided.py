@@ -117,6 +117,7 @@ def test_a_required_fact_accepts_not_sure_and_no_regex_is_shown(tmp_path: Path) 
     assert report["template"]["name"] == "upload-failed"
     assert report["extra"]["file_size"] == "not sure"
     assert "not checked: the size is not known" in md
+    assert "- File: type not given, size not known\n- Limits:" in md  # each on its own line
     assert "size alone does not explain" not in md  # no invented facts
 
 
@@ -340,6 +341,31 @@ def test_har_answers_the_api_template_without_a_question(tmp_path: Path) -> None
     assert "| HTTP status | 500 |" in md
     for name in ("submission.md", "report.json"):
         assert "req_good0000000001" not in (tmp_path / "bundle" / name).read_text()
+
+
+def test_a_har_recorded_on_another_system_describes_that_device(tmp_path: Path) -> None:
+    from tests.har_factory import entry, header, wrap
+
+    edge = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/131.0.6778.86 Safari/537.36 Edg/131.0.2903.86")
+    entries = [entry("https://chatgpt.com/backend-api/files", method="POST", status=413,
+                     request_headers=[header("User-Agent", edge)],
+                     response_headers=[header("x-request-id", "req_fail0000000002")])]
+    har = tmp_path / "t.har"
+    har.write_text(json.dumps(wrap(entries)))
+    answers = write_answers(tmp_path / "a.toml", surface=None, platform=None, browser=None)
+    result = run("new", "--answers", str(answers), "--har", str(har), "--yes",
+                 "--no-screenshot", "--format", "md,json", "--out", str(tmp_path / "bundle"),
+                 env={"TZ": "UTC"})
+    assert result.code == 0, result.err
+    md, report = bundle(tmp_path)
+    assert report["browser"] == "Edge 131.0"
+    # The tests run on Linux: the HAR came from another device, whose facts are its own.
+    assert report["surface"] == "other_device"
+    assert report["platform"] == "Windows"
+    assert report["environment"]["browsers"] == []
+    assert report["environment"]["os_name"] is None
+    assert "| Where | Edge 131.0 on Windows |" in md
 
 
 def test_a_har_far_from_the_stated_time_is_pointed_out(tmp_path: Path) -> None:

@@ -24,10 +24,11 @@ T = TypeVar("T")
 
 
 class KeyringProblem(EscalateError):
-    """The keyring cannot be used; the email is asked each time instead."""
+    """The keyring cannot be used; the email can be kept in the private settings file."""
 
     default_hint = (
-        "the email will be asked each time; to store it, install a keyring backend "
+        "escalate offers to keep the email in its private settings file instead; to use a "
+        "keyring, install a backend "
         "(Secret Service, KWallet, macOS Keychain, Windows Credential Manager)"
     )
 

@@ -10,10 +10,10 @@ import pytest
 
 from escalate.cli.jsonout import SHAPES
 from escalate.render.bundle import sha256
-from tests.har_factory import sample_har
-from tests.harness import ANSWERS, run, write_answers
 from tests.facts.test_identity import MemoryKeyring, backend  # noqa: F401 - the fixture
 from tests.facts.test_status import SUMMARY, Server, send, server  # noqa: F401 - the fixture
+from tests.har_factory import sample_har
+from tests.harness import ANSWERS, run, write_answers
 
 NEW = ("new", "--yes", "--no-screenshot", "--format", "md,json")
 

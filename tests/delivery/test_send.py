@@ -22,8 +22,8 @@ from aiosmtpd.controller import Controller
 
 from tests.conftest import require_tool
 from tests.delivery_bundle import digest, make_bundle, sums
-from tests.harness import run
 from tests.facts.test_identity import MemoryKeyring
+from tests.harness import run
 
 USER = "dana.kim"
 PASSWORD = "Pässwörd-ünï✓-密码"  # non-ASCII on purpose: smtplib's own AUTH cannot send it

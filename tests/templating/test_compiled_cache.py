@@ -9,8 +9,8 @@ import pytest
 
 from escalate.render.markdown import render_markdown
 from escalate.templating.discovery import DEFAULT_TEMPLATE, load_template, search_path
-from tests.harness import run, write_answers
 from tests.cli.test_docs_golden import sample_report
+from tests.harness import run, write_answers
 
 
 def _render(cache: Path | None) -> str:

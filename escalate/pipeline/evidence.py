@@ -134,8 +134,10 @@ def detected_platform(env: Environment, surface: str | None) -> str | None:
 
 def detected_browser(env: Environment, surface: str | None, har: HarEvidence | None) -> str | None:
     """The browser or app to offer: the HAR's own browser first, then this machine's."""
-    if surface in (Surface.IOS_APP.value, Surface.ANDROID_APP.value):
-        return "ChatGPT app (version not sure)"
+    if surface == Surface.IOS_APP.value:
+        return "ChatGPT for iOS (version not sure)"
+    if surface == Surface.ANDROID_APP.value:
+        return "ChatGPT for Android (version not sure)"
     if surface == Surface.API.value:
         return "API client (no browser)"
     if surface == Surface.OTHER_DEVICE.value:

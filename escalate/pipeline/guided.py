@@ -17,6 +17,7 @@ from typing import Any
 
 from escalate.model import Scope, Surface
 from escalate.pipeline import capture
+from escalate.pipeline.answers import is_not_sure
 from escalate.pipeline.questions import (
     OTHER_STEP,
     Detected,
@@ -135,6 +136,8 @@ def detected_screen(guide: Guide, remembered_email: bool) -> None:
             for follow in FOLLOWS_SURFACE:  # re-derived for the new place, unless typed
                 if follow not in guide.typed:
                     guide.answers.pop(follow, None)
+            if str(value) in PHONE_APPS and "browser" not in guide.typed:
+                ask_app_version(guide)
         elif key in FOLLOWS_SURFACE:
             guide.typed.add(key)
     for key in SCREEN_KEYS:  # what was shown is what was accepted, empty lines included
@@ -147,6 +150,26 @@ def detected_screen(guide: Guide, remembered_email: bool) -> None:
                 guide.ask(key)
             else:
                 guide.set(key, [] if key == "request_id" else None)
+
+
+PHONE_APPS = {
+    Surface.IOS_APP.value: "ChatGPT for iOS",
+    Surface.ANDROID_APP.value: "ChatGPT for Android",
+}
+APP_VERSION = Question(
+    key="app_version",
+    prompt="ChatGPT app version (in the app: Settings, then About)",
+    help="e.g. 1.2025.329; press Enter if you are not sure",
+)
+
+
+def ask_app_version(guide: Guide) -> None:
+    """A phone app's version, which this computer cannot see: asked once, "not sure" is fine."""
+    typed = " ".join(str(guide.prompter.ask(APP_VERSION, "") or "").split())[:60]
+    if typed and not is_not_sure(typed):
+        version = typed.removeprefix("ChatGPT").strip()
+        guide.set("browser", f"{PHONE_APPS[str(guide.answers['surface'])]} {version}")
+        guide.typed.add("browser")
 
 
 def _pick_template(guide: Guide) -> None:

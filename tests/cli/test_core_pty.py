@@ -62,9 +62,8 @@ class Run:
         self.child.expect_exact("Is this right?")
         for text in shown:
             self.child.expect_exact(text)
+        # Picking a line only opens its question, which is counted when it is answered.
         self.child.send(keys)
-        if keys != ENTER:
-            self.answered.append("Is this right?")
 
 
 def test_desktop_browser_report_in_six_answers(tmp_path: Path) -> None:
@@ -127,7 +126,8 @@ def test_phone_app_report_in_six_answers(tmp_path: Path) -> None:
     # Where it happened is the first line of the Detected screen: change it to the phone.
     ask.screen(keys=DOWN + ENTER)
     ask("Where did it happen?", DOWN + DOWN + ENTER)
-    ask.screen("ChatGPT app (version not sure)", keys=ENTER)
+    ask("ChatGPT app version", "1.2025.329" + ENTER)  # the phone's app: its version
+    ask.screen("ChatGPT for iOS 1.2025.329", keys=ENTER)
     ask("When did it happen?", CTRL_U + "yesterday 21:30" + ENTER)
     child.expect_exact("= yesterday,")
     ask("How far does it reach?", ENTER)  # one chat, preselected for this kind of problem
@@ -141,11 +141,12 @@ def test_phone_app_report_in_six_answers(tmp_path: Path) -> None:
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
-    # the where-change counts as one answer: email, error, where, time, title
+    # email, error, where, the app's version, time, title (and the remember offer)
     assert len(ask.answered) - 1 <= 6, ask.answered
     report = json.loads((out / "report.json").read_text())
     assert report["surface"] == "ios_app"
     assert report["platform"] == "iOS / iPadOS"
+    assert report["browser"] == "ChatGPT for iOS 1.2025.329"
     assert report["scope"] == "one_chat"
     assert report["extra"]["conversation_title"] == "Tax questions for 2025"
     assert report["screenshot_problem"] == "it happened on another device"
@@ -154,7 +155,7 @@ def test_phone_app_report_in_six_answers(tmp_path: Path) -> None:
     assert report["environment"]["os_name"] is None
     md = (out / "submission.md").read_text()
     assert "Locale" not in md and "Linux" not in md
-    assert "| Where | ChatGPT app (version not sure) on iOS / iPadOS |" in md
+    assert "| Where | ChatGPT for iOS 1.2025.329 on iOS / iPadOS |" in md
     settings = tmp_path / "config" / "settings.json"
     assert "ravi@example.in" not in settings.read_text()  # declined, and asked only once
 

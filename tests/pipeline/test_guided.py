@@ -200,7 +200,8 @@ def test_a_phone_report_keeps_this_computers_facts_out(tmp_path: Path) -> None:
     script = [
         EMAIL, "Something went wrong",
         1, "In the ChatGPT app on an Android phone or tablet",  # Where → Android
-        3, "ChatGPT 1.2025.329",  # Browser or app line → the app's version
+        ENTER,  # its version: not sure (Enter)
+        3, "ChatGPT 1.2025.329",  # the Browser or app line, changed after all
         ENTER, "10 minutes ago", "All chats", [],
         ENTER,  # screenshot: it happened on another device (the default here)
         ENTER, False,
@@ -208,6 +209,7 @@ def test_a_phone_report_keeps_this_computers_facts_out(tmp_path: Path) -> None:
     result, p = guided(tmp_path, *script)
     assert result.code == 0, result.err
     assert p.choices[-2][0] == "No screenshot: it happened on another device"
+    assert "ChatGPT app version (in the app: Settings, then About)" in p.asked
     md, report = bundle(tmp_path)
     assert report["surface"] == "android_app"
     assert report["platform"] == "Android"

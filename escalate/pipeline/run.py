@@ -192,7 +192,6 @@ def run_new(world: World, opts: NewOptions, notify: Notify) -> NewResult:
     report, mapping = review.scrub(report, opts.redact)
     report = describe_evidence(report, files, opts.formats)
     compiled = p.compiled_templates
-    markdown = render_markdown(report, template, compiled)
     if interactive:
         reviewed = review.review(  # the review is a conversation: shown even with --quiet
             world.prompter(), report, lambda r: render_markdown(r, template, compiled),
@@ -201,6 +200,8 @@ def run_new(world: World, opts: NewOptions, notify: Notify) -> NewResult:
         if reviewed is None:
             raise Interrupted("stopped before writing; your answers are kept in the draft")
         report, markdown = reviewed
+    else:
+        markdown = render_markdown(report, template, compiled)
     payload = render_files(
         report, template, files, opts.formats, notify, markdown, chat_limit=opts.chat_limit
     )

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from escalate.background import Job
 from escalate.errors import EscalateError
+from escalate.facts.browsers import DESKTOP_APP
 from escalate.facts.environment import collect
 from escalate.facts.user_agent import Client
 from escalate.model import Environment, FailedRequest, Surface
@@ -121,6 +122,14 @@ def read_har(
     return evidence
 
 
+# The ChatGPT app on a phone, by where it happened: named once, for the default and the
+# version typed on the guided path alike.
+PHONE_APPS = {
+    Surface.IOS_APP.value: "ChatGPT for iOS",
+    Surface.ANDROID_APP.value: "ChatGPT for Android",
+}
+
+
 def detected_platform(env: Environment, surface: str | None) -> str | None:
     """The platform to offer: this machine's OS, or the phone's system for an app there."""
     if surface == Surface.IOS_APP.value:
@@ -134,16 +143,14 @@ def detected_platform(env: Environment, surface: str | None) -> str | None:
 
 def detected_browser(env: Environment, surface: str | None, har: HarEvidence | None) -> str | None:
     """The browser or app to offer: the HAR's own browser first, then this machine's."""
-    if surface == Surface.IOS_APP.value:
-        return "ChatGPT for iOS (version not sure)"
-    if surface == Surface.ANDROID_APP.value:
-        return "ChatGPT for Android (version not sure)"
+    if surface in PHONE_APPS:
+        return f"{PHONE_APPS[surface]} (version not sure)"
     if surface == Surface.API.value:
         return "API client (no browser)"
     if surface == Surface.OTHER_DEVICE.value:
         return None
     if surface == Surface.DESKTOP_APP.value:
-        return env.desktop_app.display if env.desktop_app else "ChatGPT desktop app"
+        return env.desktop_app.display if env.desktop_app else DESKTOP_APP
     if har is not None and har.summary.client.display:
         return har.summary.client.display
     if env.default_browser:

@@ -18,6 +18,7 @@ from typing import Any
 from escalate.model import Scope, Surface
 from escalate.pipeline import capture
 from escalate.pipeline.answers import is_not_sure
+from escalate.pipeline.evidence import PHONE_APPS
 from escalate.pipeline.questions import (
     OTHER_STEP,
     Detected,
@@ -152,10 +153,6 @@ def detected_screen(guide: Guide, remembered_email: bool) -> None:
                 guide.set(key, [] if key == "request_id" else None)
 
 
-PHONE_APPS = {
-    Surface.IOS_APP.value: "ChatGPT for iOS",
-    Surface.ANDROID_APP.value: "ChatGPT for Android",
-}
 APP_VERSION = Question(
     key="app_version",
     prompt="ChatGPT app version (in the app: Settings, then About)",

@@ -178,9 +178,8 @@ def run_new(world: World, opts: NewOptions, notify: Notify) -> NewResult:
         plan = capture.plan_from_options(
             opts.screenshot, opts.screenshot_file, opts.delay, answers.get("surface")
         )
-    report = build_report(
-        draft.id, now, answers, template, evidence.environment, questions_of(template)
-    )
+    questions = questions_of(template)  # the template may have changed on the terminal
+    report = build_report(draft.id, now, answers, template, evidence.environment, questions)
     report, files = _attach_har(report, evidence.har)
     if (far := har_time_gap(report)) is not None:
         notify(far)
